@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian package shimcheck needs to build, test and fuzz.
+# Idempotent: re-running it on a machine that has everything does nothing harmful.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config
+  protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev protobuf-compiler
+  libjansson-dev libcmocka-dev
+  # sanitizers and fuzzing
+  clang libclang-rt-14-dev llvm afl++
+  # real peers used by the tests (never mocked)
+  containerd runc crun busybox-static
+  # test tooling
+  iproute2 procps util-linux psmisc python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "bootstrap: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "bootstrap: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# containerd's Debian package enables a system daemon; our tests never use it, and
+# they always start their own private daemon. Leave the system unit as the admin set it.
+echo "bootstrap: done"

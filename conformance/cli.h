@@ -1,0 +1,16 @@
+/* shimcheck's verbs and their shared exit codes. */
+#ifndef SHIMCHECK_CLI_H
+#define SHIMCHECK_CLI_H
+
+/* Stable exit codes (documented in conformance/README.md). */
+enum
+{
+  SC_EXIT_OK = 0,      /* every check held */
+  SC_EXIT_FAILED = 1,  /* a check failed (the shim misbehaved) */
+  SC_EXIT_USAGE = 2,   /* bad command line */
+  SC_EXIT_ENV = 3,     /* shimcheck could not set itself up (temp dir, sockets, ...) */
+};
+
+int cmd_probe (int argc, char **argv);
+
+#endif

@@ -1,0 +1,27 @@
+/* A private "containerd" environment for one shim: a temp dir holding the
+ * fake containerd address, the events sink on <address>.ttrpc, the state dir
+ * for bundles, and a unique namespace; torn down without leaving anything. */
+#ifndef SHIMCHECK_ENV_H
+#define SHIMCHECK_ENV_H
+
+#include "events_sink.h"
+#include "loop.h"
+
+typedef struct sc_env
+{
+  sc_loop *loop;
+  char *dir;           /* mkdtemp */
+  char *grpc_address;  /* <dir>/containerd.sock (nothing listens: it is only a name) */
+  char *ttrpc_address; /* <dir>/containerd.sock.ttrpc: the events sink */
+  char *state;         /* <dir>/state: bundles live at <state>/<ns>/<id> */
+  char *ns;
+  sc_events_sink *sink;
+  bool keep;           /* leave the temp dir for inspection */
+} sc_env;
+
+int sc_env_setup (sc_env *env, const char *ns_prefix, sc_error *err);
+/* Kills every descendant still running, removes the temp dir and the runc
+ * state dir of our namespace, frees. Returns how many processes it killed. */
+size_t sc_env_teardown (sc_env *env);
+
+#endif

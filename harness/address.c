@@ -1,0 +1,109 @@
+#include "address.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+set_address (sc_shim_address *out, const char *addr, sc_error *err)
+{
+  if (*addr == '\0')
+    return sc_error_make (err, 0, "shim printed an empty address");
+  for (const char *p = addr; *p; p++)
+    if (*p == '\n' || *p == '\r')
+      return sc_error_make (err, 0,
+                            "shim printed more than one line (only the address may be "
+                            "printed, on stdout and stderr alike): \"%s\"",
+                            addr);
+  out->address = sc_xstrdup (addr);
+  if (strncmp (addr, "unix://", 7) == 0)
+    {
+      out->name = sc_xstrdup (addr + 7);
+      out->abstract = false;
+      if (out->name[0] != '/')
+        return sc_error_make (err, 0, "unix:// address is not an absolute path: %s", addr);
+    }
+  else
+    {
+      out->name = sc_xstrdup (addr);
+      out->abstract = true;
+    }
+  return 0;
+}
+
+int
+sc_shim_address_parse (const char *output, size_t len, sc_shim_address *out, sc_error *err)
+{
+  memset (out, 0, sizeof (*out));
+  size_t b = 0, e = len;
+  while (b < e && isspace ((unsigned char) output[b]))
+    b++;
+  while (e > b && isspace ((unsigned char) output[e - 1]))
+    e--;
+  out->output = sc_xstrndup (output + b, e - b);
+  if (memchr (out->output, '\0', e - b) != NULL)
+    return sc_error_make (err, 0, "shim printed a NUL byte in its address output");
+  out->version = 2;
+  out->task_service = SC_TASK_V2_SERVICE;
+
+  if (out->output[0] == '{')
+    {
+      json_error_t jerr;
+      json_t *root = json_loads (out->output, 0, &jerr);
+      if (root != NULL && json_is_object (root))
+        {
+          json_t *v = json_object_get (root, "version");
+          json_t *a = json_object_get (root, "address");
+          json_t *p = json_object_get (root, "protocol");
+          int rc = 0;
+          out->json = true;
+          if (v != NULL && !json_is_integer (v))
+            rc = sc_error_make (err, 0, "bootstrap JSON: \"version\" is not an integer");
+          else if (v != NULL)
+            out->version = (int) json_integer_value (v);
+          if (rc == 0 && out->version < 2)
+            {
+              /* containerd 1.7: version < 2 means the output is an address */
+              json_decref (root);
+              out->json = false;
+              out->version = 2;
+              return set_address (out, out->output, err);
+            }
+          if (rc == 0 && out->version > 3)
+            rc = sc_error_make (err, 0, "bootstrap JSON: unsupported version %d", out->version);
+          if (rc == 0 && (a == NULL || !json_is_string (a)))
+            rc = sc_error_make (err, 0, "bootstrap JSON: \"address\" missing or not a string");
+          if (rc == 0)
+            {
+              out->protocol = sc_xstrdup (p && json_is_string (p) ? json_string_value (p)
+                                                                  : "ttrpc");
+              if (strcmp (out->protocol, "ttrpc") != 0)
+                rc = sc_error_make (err, 0,
+                                    "bootstrap JSON: protocol \"%s\" (shimcheck speaks ttrpc)",
+                                    out->protocol);
+            }
+          if (rc == 0)
+            {
+              out->task_service = out->version >= 3 ? SC_TASK_V3_SERVICE : SC_TASK_V2_SERVICE;
+              rc = set_address (out, json_string_value (a), err);
+            }
+          json_decref (root);
+          return rc;
+        }
+      json_decref (root);
+      /* not JSON: like containerd 1.7, the whole output is the address */
+    }
+  out->protocol = sc_xstrdup ("ttrpc");
+  return set_address (out, out->output, err);
+}
+
+void
+sc_shim_address_release (sc_shim_address *a)
+{
+  free (a->output);
+  free (a->address);
+  free (a->name);
+  free (a->protocol);
+  memset (a, 0, sizeof (*a));
+}

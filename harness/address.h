@@ -1,0 +1,34 @@
+/* What a shim's `start` prints, read the way containerd reads it
+ * (shim-protocol.md §2.5): a plain address, or JSON bootstrap params
+ * {"version":2|3,"address":"…","protocol":"ttrpc"}.  An address without
+ * "unix://" is an abstract socket name, as in containerd. */
+#ifndef SHIMCHECK_ADDRESS_H
+#define SHIMCHECK_ADDRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+#define SC_TASK_V2_SERVICE "containerd.task.v2.Task"
+#define SC_TASK_V3_SERVICE "containerd.task.v3.Task"
+#define SC_EVENTS_SERVICE "containerd.services.events.ttrpc.v1.Events"
+
+typedef struct sc_shim_address
+{
+  char *output;   /* the trimmed output */
+  char *address;  /* the ttrpc address as printed */
+  char *name;     /* socket path, or abstract name without the leading NUL */
+  bool abstract;
+  bool json;      /* printed as JSON bootstrap params */
+  int version;    /* 2 for plain output */
+  char *protocol; /* "ttrpc" */
+  const char *task_service; /* v2 or v3 service name, from version */
+} sc_shim_address;
+
+/* Parses start's combined output.  Errors name the problem: empty output,
+ * extra lines, unsupported version or protocol. */
+int sc_shim_address_parse (const char *output, size_t len, sc_shim_address *out, sc_error *err);
+void sc_shim_address_release (sc_shim_address *a);
+
+#endif

@@ -1,0 +1,354 @@
+#include "launcher.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pb.h"
+
+extern char **environ;
+
+#define LOG_CAP (256 * 1024)
+
+static void
+log_readable (sc_watch *w, uint32_t events)
+{
+  sc_shim *s = w->data;
+  char buf[8192];
+  for (int i = 0; i < 8; i++)
+    {
+      ssize_t n = read (s->log_fd, buf, sizeof (buf));
+      if (n <= 0)
+        break;
+      /* keep the last LOG_CAP bytes */
+      if (s->log_len + (size_t) n > LOG_CAP)
+        {
+          size_t drop = s->log_len + (size_t) n - LOG_CAP;
+          if (drop > s->log_len)
+            drop = s->log_len;
+          memmove (s->log, s->log + drop, s->log_len - drop);
+          s->log_len -= drop;
+        }
+      if ((size_t) n > LOG_CAP)
+        n = LOG_CAP;
+      s->log = sc_xrealloc (s->log, s->log_len + (size_t) n + 1);
+      memcpy (s->log + s->log_len, buf, (size_t) n);
+      s->log_len += (size_t) n;
+      s->log[s->log_len] = '\0';
+    }
+}
+
+static int
+open_log (sc_shim *s, sc_error *err)
+{
+  char *path = sc_xasprintf ("%s/log", s->bundle);
+  struct stat st;
+  int rc = 0;
+  if (lstat (path, &st) == 0)
+    {
+      if (!S_ISFIFO (st.st_mode))
+        rc = sc_error_make (err, 0, "bundle log %s exists and is not a FIFO", path);
+    }
+  else if (mkfifo (path, 0700) < 0)
+    rc = sc_error_make (err, errno, "mkfifo %s", path);
+  if (rc == 0)
+    {
+      s->log_fd = open (path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+      if (s->log_fd < 0)
+        rc = sc_error_make (err, errno, "open log FIFO %s", path);
+      else if (sc_watch_start (s->loop, &s->log_watch, s->log_fd, EPOLLIN, log_readable, s, err)
+               < 0)
+        rc = -1;
+    }
+  free (path);
+  return rc;
+}
+
+static char **
+build_env (const sc_shim *s)
+{
+  static const char *const ours[] = { "TTRPC_ADDRESS=", "GRPC_ADDRESS=", "NAMESPACE=",
+                                      "MAX_SHIM_VERSION=", "GOMAXPROCS=" };
+  size_t n = 0;
+  while (environ[n])
+    n++;
+  char **env = sc_xcalloc (n + 8, sizeof (char *));
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      bool skip = false;
+      for (size_t j = 0; j < sizeof (ours) / sizeof (ours[0]); j++)
+        if (strncmp (environ[i], ours[j], strlen (ours[j])) == 0)
+          skip = true;
+      if (!skip)
+        env[k++] = sc_xstrdup (environ[i]);
+    }
+  env[k++] = sc_xstrdup ("GOMAXPROCS=2");
+  env[k++] = sc_xasprintf ("TTRPC_ADDRESS=%s", s->ttrpc_address);
+  if (s->flavor >= SC_CONTAINERD_17)
+    {
+      env[k++] = sc_xasprintf ("GRPC_ADDRESS=%s", s->grpc_address);
+      env[k++] = sc_xasprintf ("NAMESPACE=%s", s->ns);
+      env[k++] = sc_xstrdup ("MAX_SHIM_VERSION=2");
+    }
+  env[k] = NULL;
+  return env;
+}
+
+static void
+free_strv (char **v)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    free (v[i]);
+  free (v);
+}
+
+/* argv of start/delete, in containerd's order (shim-protocol.md §2.3, §2.7) */
+static char **
+build_argv (const sc_shim *s, const char *action)
+{
+  char **argv = sc_xcalloc (16, sizeof (char *));
+  size_t k = 0;
+  argv[k++] = sc_xstrdup (s->shim);
+  argv[k++] = sc_xstrdup ("-namespace");
+  argv[k++] = sc_xstrdup (s->ns);
+  argv[k++] = sc_xstrdup ("-address");
+  argv[k++] = sc_xstrdup (s->grpc_address);
+  argv[k++] = sc_xstrdup ("-publish-binary");
+  argv[k++] = sc_xstrdup (s->publish_binary);
+  argv[k++] = sc_xstrdup ("-id");
+  argv[k++] = sc_xstrdup (s->id);
+  if (strcmp (action, "delete") == 0)
+    {
+      argv[k++] = sc_xstrdup ("-bundle");
+      argv[k++] = sc_xstrdup (s->bundle);
+    }
+  if (s->debug)
+    argv[k++] = sc_xstrdup ("-debug");
+  argv[k++] = sc_xstrdup (action);
+  argv[k] = NULL;
+  return argv;
+}
+
+/* runs `<shim> <containerd flags> action` in the bundle, in its own process
+ * group, with containerd's environment */
+static int
+run_action (const sc_shim *s, const char *action, const void *in, size_t in_len, bool merge,
+            int64_t timeout_ms, sc_run_result *r, sc_error *err)
+{
+  char **argv = build_argv (s, action);
+  char **env = build_env (s);
+  sc_run_opts ro = {
+    .path = s->shim,
+    .argv = argv,
+    .envp = env,
+    .cwd = s->bundle,
+    .stdin_data = in,
+    .stdin_len = in_len,
+    .merge_stderr = merge,
+    .setpgid = true,
+    .timeout_ms = timeout_ms,
+    .eof_grace_ms = 500,
+  };
+  int rc = sc_run (&ro, r, err);
+  free_strv (argv);
+  free_strv (env);
+  return rc;
+}
+
+/* the first line or 300 bytes of program output, for error messages */
+static char *
+excerpt (const char *out, size_t len)
+{
+  size_t n = len > 300 ? 300 : len;
+  while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
+    n--;
+  return sc_xasprintf ("%.*s%s", (int) n, out, len > 300 ? "…" : "");
+}
+
+int
+sc_shim_start (sc_loop *loop, const sc_launch_opts *o, sc_shim **out, sc_error *err)
+{
+  sc_shim *s = sc_xcalloc (1, sizeof (*s));
+  *out = s;
+  s->loop = loop;
+  s->log_fd = -1;
+  s->shim = sc_xstrdup (o->shim);
+  s->ns = sc_xstrdup (o->ns);
+  s->id = sc_xstrdup (o->id);
+  s->bundle = sc_xstrdup (o->bundle);
+  s->grpc_address = sc_xstrdup (o->grpc_address);
+  s->ttrpc_address = sc_xstrdup (o->ttrpc_address);
+  s->publish_binary = sc_xstrdup (o->publish_binary ? o->publish_binary : "/usr/bin/containerd");
+  s->debug = o->debug;
+  s->flavor = o->flavor ? o->flavor : SC_CONTAINERD_16;
+  s->start_timeout_ms = o->start_timeout_ms > 0 ? o->start_timeout_ms : 5000;
+  s->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 5000;
+  s->delete_timeout_ms = o->delete_timeout_ms > 0 ? o->delete_timeout_ms : 10000;
+
+  if (access (s->shim, X_OK) < 0)
+    return sc_error_make (err, errno, "shim binary %s", s->shim);
+  if (open_log (s, err) < 0)
+    return sc_error_wrap (err, "bundle %s", s->bundle);
+
+  /* containerd uses CombinedOutput for start */
+  int rc = run_action (s, "start", o->options, o->options_len, true, s->start_timeout_ms,
+                       &s->start, err);
+  if (rc < 0)
+    return sc_error_wrap (err, "shim start");
+
+  char *ex = excerpt (s->start.out, s->start.out_len);
+  if (s->start.timed_out)
+    rc = sc_error_make (err, 0, "shim start did not exit within %.1f s (killed); output: \"%s\"",
+                        s->start_timeout_ms / 1000.0, ex);
+  else if (!WIFEXITED (s->start.status) || WEXITSTATUS (s->start.status) != 0)
+    rc = sc_error_make (err, 0, "shim start %s: %s", sc_wait_status_str (s->start.status),
+                        *ex ? ex : "(no output)");
+  else if (s->start.output_held_open)
+    rc = sc_error_make (err, 0,
+                        "shim start exited 0 but its stdout/stderr stayed open: a process it "
+                        "left behind inherited them, and containerd would block on it "
+                        "(output so far: \"%s\")",
+                        ex);
+  else if (s->start.out_len == 0)
+    rc = sc_error_make (err, 0, "shim start exited 0 but printed no address");
+  free (ex);
+  if (rc < 0)
+    return rc;
+  if (sc_shim_address_parse (s->start.out, s->start.out_len, &s->addr, err) < 0)
+    return sc_error_wrap (err, "shim start output");
+  return 0;
+}
+
+int
+sc_shim_connect (sc_shim *s, sc_error *err)
+{
+  if (s->addr.name == NULL)
+    return sc_error_make (err, 0, "connect: no address (start failed)");
+  if (s->rpc)
+    return 0;
+  if (sc_ttrpc_client_dial_unix (s->loop, s->addr.name, s->addr.abstract, s->connect_timeout_ms,
+                                 &s->rpc, err)
+      < 0)
+    return sc_error_wrap (err, "connect to shim address %s within %.1f s", s->addr.address,
+                          s->connect_timeout_ms / 1000.0);
+  sc_ttrpc_client_set_namespace (s->rpc, s->ns);
+  s->task.rpc = s->rpc;
+  s->task.service = s->addr.task_service;
+  s->task.timeout_ms = 10000;
+  return 0;
+}
+
+void
+sc_shim_track (sc_shim *s, pid_t daemon_pid)
+{
+  if (daemon_pid > 0)
+    s->daemon_pid = daemon_pid;
+}
+
+void
+sc_shim_disconnect (sc_shim *s)
+{
+  if (s->rpc)
+    {
+      sc_ttrpc_client_free (s->rpc);
+      s->rpc = NULL;
+      s->task.rpc = NULL;
+    }
+}
+
+int
+sc_shim_delete (sc_shim *s, Containerd__Task__V2__DeleteResponse **resp, sc_run_result *run,
+                sc_error *err)
+{
+  if (resp)
+    *resp = NULL;
+  sc_run_result local;
+  sc_run_result *r = run ? run : &local;
+  /* stdout is the DeleteResponse; stderr is warnings: keep them apart */
+  int rc = run_action (s, "delete", NULL, 0, false, s->delete_timeout_ms, r, err);
+  if (rc < 0)
+    return sc_error_wrap (err, "shim delete");
+  char *ex = excerpt (r->err, r->err_len);
+  if (r->timed_out)
+    rc = sc_error_make (err, 0, "shim delete did not exit within %.1f s (killed); stderr: \"%s\"",
+                        s->delete_timeout_ms / 1000.0, ex);
+  else if (!WIFEXITED (r->status) || WEXITSTATUS (r->status) != 0)
+    rc = sc_error_make (err, 0, "shim delete %s: %s", sc_wait_status_str (r->status),
+                        *ex ? ex : "(no stderr)");
+  free (ex);
+  if (rc == 0)
+    {
+      Containerd__Task__V2__DeleteResponse *d
+        = containerd__task__v2__delete_response__unpack (NULL, r->out_len, (uint8_t *) r->out);
+      if (d == NULL)
+        rc = sc_error_make (err, 0,
+                            "shim delete printed %zu bytes on stdout that are not a raw "
+                            "DeleteResponse protobuf",
+                            r->out_len);
+      else if (resp)
+        *resp = d;
+      else
+        containerd__task__v2__delete_response__free_unpacked (d, NULL);
+    }
+  if (r == &local)
+    sc_run_result_release (&local);
+  return rc;
+}
+
+int
+sc_shim_wait_exit (sc_shim *s, int64_t timeout_ms)
+{
+  if (s->daemon_pid <= 0)
+    return -1;
+  return sc_pid_wait_gone (s->daemon_pid, timeout_ms, NULL);
+}
+
+void
+sc_shim_kill (sc_shim *s)
+{
+  if (s->daemon_pid > 0 && sc_pid_alive (s->daemon_pid))
+    {
+      /* stop the daemon first so it cannot fork more, then its descendants */
+      kill (s->daemon_pid, SIGSTOP);
+      pid_t *pids;
+      size_t n = sc_proc_descendants (s->daemon_pid, &pids);
+      kill (s->daemon_pid, SIGKILL);
+      for (size_t i = 0; i < n; i++)
+        kill (pids[i], SIGKILL);
+      free (pids);
+      sc_pid_wait_gone (s->daemon_pid, 2000, NULL);
+    }
+  sc_reap_children ();
+}
+
+void
+sc_shim_free (sc_shim *s)
+{
+  if (s == NULL)
+    return;
+  sc_shim_disconnect (s);
+  sc_shim_kill (s);
+  if (s->log_fd >= 0)
+    {
+      sc_watch_stop (&s->log_watch);
+      close (s->log_fd);
+    }
+  sc_run_result_release (&s->start);
+  sc_shim_address_release (&s->addr);
+  free (s->log);
+  free (s->shim);
+  free (s->ns);
+  free (s->id);
+  free (s->bundle);
+  free (s->grpc_address);
+  free (s->ttrpc_address);
+  free (s->publish_binary);
+  free (s);
+}

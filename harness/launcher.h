@@ -1,0 +1,94 @@
+/* Launches a shim binary exactly as containerd 1.6/1.7/2.x does
+ * (shim-protocol.md §2.2-§2.8): the bundle's `log` FIFO created and drained,
+ * `start` with containerd's argv/env/cwd and stdin, its output parsed as an
+ * address, a ttrpc connection, and later the `delete` subcommand.  Every step
+ * has a deadline and an error naming the step; everything spawned is killed
+ * and reaped on every path. */
+#ifndef SHIMCHECK_LAUNCHER_H
+#define SHIMCHECK_LAUNCHER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "address.h"
+#include "containerd/task/shim.pb-c.h"
+#include "loop.h"
+#include "proc.h"
+#include "task_client.h"
+#include "ttrpc_client.h"
+
+typedef enum sc_containerd_flavor
+{
+  SC_CONTAINERD_16 = 16, /* TTRPC_ADDRESS, GOMAXPROCS */
+  SC_CONTAINERD_17 = 17, /* + GRPC_ADDRESS, NAMESPACE, MAX_SHIM_VERSION=2 */
+  SC_CONTAINERD_20 = 20, /* same env as 1.7 */
+} sc_containerd_flavor;
+
+typedef struct sc_launch_opts
+{
+  const char *shim;            /* path of the shim binary */
+  const char *ns;              /* -namespace */
+  const char *id;              /* -id; the bundle's basename should equal it */
+  const char *bundle;          /* existing dir with config.json; cwd of start/delete */
+  const char *grpc_address;    /* -address (containerd's socket; need not exist) */
+  const char *ttrpc_address;   /* TTRPC_ADDRESS: where events go */
+  const char *publish_binary;  /* -publish-binary; default /usr/bin/containerd */
+  bool debug;                  /* -debug */
+  sc_containerd_flavor flavor; /* env to emulate; default 1.6 */
+  const void *options;         /* start's stdin: a packed google.protobuf.Any, or NULL */
+  size_t options_len;
+  int64_t start_timeout_ms;    /* default 5000 */
+  int64_t connect_timeout_ms;  /* default 5000 */
+  int64_t delete_timeout_ms;   /* default 10000 */
+} sc_launch_opts;
+
+typedef struct sc_shim
+{
+  sc_loop *loop;
+  char *shim, *ns, *id, *bundle, *grpc_address, *ttrpc_address, *publish_binary;
+  bool debug;
+  sc_containerd_flavor flavor;
+  int64_t start_timeout_ms, connect_timeout_ms, delete_timeout_ms;
+
+  /* log FIFO */
+  int log_fd;
+  sc_watch log_watch;
+  char *log;         /* drained log content (last 256 KiB) */
+  size_t log_len;
+
+  /* start */
+  sc_run_result start;
+  sc_shim_address addr;
+
+  /* the serving daemon */
+  pid_t daemon_pid;  /* learned from Connect (sc_shim_track) or adoption */
+  sc_ttrpc_client *rpc;
+  sc_task_client task;
+} sc_shim;
+
+/* Creates <bundle>/log as a FIFO (0700), opens it O_RDWR|O_NONBLOCK and
+ * drains it on the loop, then runs `start` and parses the address.
+ * On failure *out is still set (with what was learned) so the caller can
+ * report and free it. */
+int sc_shim_start (sc_loop *loop, const sc_launch_opts *o, sc_shim **out, sc_error *err);
+/* Dials the address; sets the namespace metadata; fills shim->task. */
+int sc_shim_connect (sc_shim *s, sc_error *err);
+/* Remembers the daemon's pid (from Connect's shim_pid). */
+void sc_shim_track (sc_shim *s, pid_t daemon_pid);
+/* Closes the ttrpc connection (as containerd does before `delete`). */
+void sc_shim_disconnect (sc_shim *s);
+/* Runs `<shim> -namespace … -address … -publish-binary … -id … -bundle …
+ * delete`, decodes stdout as a raw DeleteResponse.  *resp may be NULL on
+ * return 0 when the caller passes resp == NULL.  run (optional) receives the
+ * process result (stdout/stderr) for reports; release it. */
+int sc_shim_delete (sc_shim *s, Containerd__Task__V2__DeleteResponse **resp, sc_run_result *run,
+                    sc_error *err);
+/* Waits for the daemon to exit. 0 if gone within timeout. */
+int sc_shim_wait_exit (sc_shim *s, int64_t timeout_ms);
+/* Kills the daemon and everything it left behind (its descendants). */
+void sc_shim_kill (sc_shim *s);
+/* Kills anything still running (sc_shim_kill), closes the log, frees. */
+void sc_shim_free (sc_shim *s);
+
+#endif

@@ -1,0 +1,51 @@
+/* protobuf-c helpers: packing to heap buffers, google.protobuf.Any with
+ * containerd's bare type URLs, Go-compatible timestamps, and a registry of
+ * the message types that appear inside Any payloads (shim-protocol.md §3.2). */
+#ifndef SHIMCHECK_PB_H
+#define SHIMCHECK_PB_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "google/protobuf/any.pb-c.h"
+#include "google/protobuf/timestamp.pb-c.h"
+
+/* Go's zero time.Time as proto seconds: what shims send for "not exited". */
+#define SC_GO_ZERO_SECONDS INT64_C (-62135596800)
+
+/* Packs any message into a new heap buffer (never NULL, even for 0 bytes). */
+uint8_t *sc_pb_pack (const ProtobufCMessage *m, size_t *len);
+
+/* Fills `any` with type_url = the message's full proto name (containerd's
+ * typeurl v1 form, no type.googleapis.com/ prefix) and the packed value.
+ * Free with sc_any_clear. */
+void sc_any_pack (Google__Protobuf__Any *any, const ProtobufCMessage *m);
+/* Fills `any` with an explicit type URL and raw bytes (e.g. JSON specs). */
+void sc_any_set (Google__Protobuf__Any *any, const char *type_url, const void *value, size_t len);
+void sc_any_clear (Google__Protobuf__Any *any);
+/* The type URL without a "type.googleapis.com/"-style host prefix. */
+const char *sc_any_type_name (const char *type_url);
+/* Unpacks `any` as `desc` if its type URL names that message; NULL otherwise. */
+ProtobufCMessage *sc_any_unpack (const Google__Protobuf__Any *any,
+                                 const ProtobufCMessageDescriptor *desc);
+
+/* Registry of message types carried in Any: events, runc options, details. */
+const ProtobufCMessageDescriptor *sc_pb_lookup_type (const char *type_url);
+
+/* Timestamps */
+void sc_ts_now (Google__Protobuf__Timestamp *ts);
+void sc_ts_set_go_zero (Google__Protobuf__Timestamp *ts);
+bool sc_ts_is_go_zero (const Google__Protobuf__Timestamp *ts);
+/* NULL or Go zero time count as unset. */
+bool sc_ts_is_set (const Google__Protobuf__Timestamp *ts);
+int64_t sc_ts_to_ns (const Google__Protobuf__Timestamp *ts);
+/* RFC 3339 in UTC into buf, "unset" for NULL/Go-zero. */
+const char *sc_ts_format (const Google__Protobuf__Timestamp *ts, char *buf, size_t len);
+
+/* Monotonic / wall clocks in ns. */
+int64_t sc_now_mono_ns (void);
+int64_t sc_now_wall_ns (void);
+
+#endif

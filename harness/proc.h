@@ -1,0 +1,73 @@
+/* Processes: spawning with captured output and deadlines, waiting with
+ * deadlines, and finding/killing what a shim left behind. */
+#ifndef SHIMCHECK_PROC_H
+#define SHIMCHECK_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+typedef struct sc_run_opts
+{
+  const char *path;
+  char *const *argv;
+  char *const *envp;      /* NULL: inherit */
+  const char *cwd;
+  const void *stdin_data; /* NULL: /dev/null */
+  size_t stdin_len;
+  bool merge_stderr;      /* stderr into the stdout pipe (containerd's CombinedOutput) */
+  bool setpgid;
+  int64_t timeout_ms;     /* for the process to exit */
+  int64_t eof_grace_ms;   /* after exit, how long to wait for EOF on its output */
+} sc_run_opts;
+
+typedef struct sc_run_result
+{
+  pid_t pid;
+  int status;             /* raw wait status */
+  bool exited;            /* reaped before the deadline */
+  bool timed_out;         /* killed (process group) at the deadline */
+  bool output_held_open;  /* exited, but someone else still holds its stdout/stderr */
+  char *out;              /* NUL-terminated; stdout (+stderr when merged) */
+  size_t out_len;
+  char *err;
+  size_t err_len;
+  int64_t elapsed_ns;
+} sc_run_result;
+
+/* Runs a program to completion.  Fails (-1) only when it cannot be started
+ * (err says why: missing binary, not executable, ...). */
+int sc_run (const sc_run_opts *o, sc_run_result *r, sc_error *err);
+void sc_run_result_release (sc_run_result *r);
+/* "exited 1", "killed by signal 9", ... into a static buffer */
+const char *sc_wait_status_str (int status);
+
+/* pidfd_open(2), -1 on failure */
+int sc_pidfd_open (pid_t pid);
+/* Alive and not a zombie. */
+bool sc_pid_alive (pid_t pid);
+/* Waits until pid is gone (reaping it if it is our child), up to timeout_ms.
+ * Returns 0 when gone, -1 on timeout. */
+int sc_pid_wait_gone (pid_t pid, int64_t timeout_ms, int *status);
+/* Number of open fds of pid, -1 if unreadable. */
+int sc_pid_count_fds (pid_t pid);
+/* Parent pid from /proc, -1 if gone. */
+pid_t sc_pid_ppid (pid_t pid);
+/* comm of pid into buf ("?" if gone). */
+const char *sc_pid_comm (pid_t pid, char *buf, size_t len);
+
+/* Every live descendant of root (by /proc parent links), heap array. */
+size_t sc_proc_descendants (pid_t root, pid_t **out);
+/* SIGKILLs every descendant of root, repeatedly, and reaps our children;
+ * returns how many processes were killed. */
+size_t sc_proc_kill_descendants (pid_t root);
+/* Makes this process the reaper of orphaned descendants (so that a shim's
+ * daemon, which `start` leaves behind, becomes our child). */
+int sc_become_subreaper (sc_error *err);
+/* Reaps any exited children without blocking; returns how many. */
+int sc_reap_children (void);
+
+#endif

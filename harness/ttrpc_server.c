@@ -1,0 +1,555 @@
+#include "ttrpc_server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "pb.h"
+#include "ttrpc/ttrpc.pb-c.h"
+
+typedef struct handler_entry
+{
+  char *service;
+  char *method;
+  sc_ttrpc_handler fn;
+  void *data;
+} handler_entry;
+
+typedef struct server_conn server_conn;
+
+struct sc_ttrpc_call
+{
+  sc_ttrpc_call *next, *prev; /* in the server's list of pending calls */
+  sc_ttrpc_server *server;
+  server_conn *sconn;         /* NULL once the connection is gone */
+  uint32_t stream_id;
+  Ttrpc__Request *req;
+  int64_t deadline_ns;
+  sc_ttrpc_cancel_cb cancel_cb;
+  void *cancel_data;
+  bool cancelled;
+  bool in_handler;
+  bool finished;
+};
+
+struct server_conn
+{
+  server_conn *next, *prev;
+  sc_ttrpc_server *server;
+  sc_conn *conn;
+};
+
+struct sc_ttrpc_server
+{
+  sc_loop *loop;
+  handler_entry *handlers;
+  size_t nhandlers;
+  bool same_user;
+  size_t max_data;
+  int listen_fd;
+  sc_watch listen_watch;
+  char *bound_path;
+  server_conn *conns;
+  size_t nconns;
+  sc_ttrpc_call *calls;
+  size_t ncalls;
+  void (*idle_cb) (sc_ttrpc_server *, void *);
+  void *idle_data;
+};
+
+sc_ttrpc_server *
+sc_ttrpc_server_new (sc_loop *loop)
+{
+  sc_ttrpc_server *s = sc_xcalloc (1, sizeof (*s));
+  s->loop = loop;
+  s->same_user = true;
+  s->max_data = SC_FRAME_MAX_DATA;
+  s->listen_fd = -1;
+  return s;
+}
+
+void
+sc_ttrpc_server_require_same_user (sc_ttrpc_server *s, bool on)
+{
+  s->same_user = on;
+}
+
+void
+sc_ttrpc_server_set_max_data (sc_ttrpc_server *s, size_t max_data)
+{
+  s->max_data = max_data ? max_data : SC_FRAME_MAX_DATA;
+}
+
+void
+sc_ttrpc_server_on_idle (sc_ttrpc_server *s, void (*cb) (sc_ttrpc_server *, void *), void *data)
+{
+  s->idle_cb = cb;
+  s->idle_data = data;
+}
+
+void
+sc_ttrpc_server_register (sc_ttrpc_server *s, const char *service, const char *method,
+                          sc_ttrpc_handler handler, void *data)
+{
+  for (size_t i = 0; i < s->nhandlers; i++)
+    if (strcmp (s->handlers[i].service, service) == 0
+        && strcmp (s->handlers[i].method, method) == 0)
+      {
+        s->handlers[i].fn = handler;
+        s->handlers[i].data = data;
+        return;
+      }
+  s->handlers = sc_xrealloc (s->handlers, (s->nhandlers + 1) * sizeof (*s->handlers));
+  s->handlers[s->nhandlers++] = (handler_entry){ sc_xstrdup (service), sc_xstrdup (method),
+                                                 handler, data };
+}
+
+size_t
+sc_ttrpc_server_connections (const sc_ttrpc_server *s)
+{
+  return s->nconns;
+}
+
+size_t
+sc_ttrpc_server_calls_pending (const sc_ttrpc_server *s)
+{
+  return s->ncalls;
+}
+
+/* --- replies --- */
+
+static void
+send_response (server_conn *sc, uint32_t stream_id, int code, const char *message,
+               const uint8_t *payload, size_t len)
+{
+  if (sc == NULL || !sc_conn_is_open (sc->conn))
+    return;
+  Ttrpc__Response resp = TTRPC__RESPONSE__INIT;
+  Google__Rpc__Status st = GOOGLE__RPC__STATUS__INIT;
+  if (code != SC_OK)
+    {
+      st.code = code;
+      st.message = (char *) (message ? message : "");
+      resp.status = &st;
+    }
+  else
+    {
+      resp.payload.data = (uint8_t *) payload;
+      resp.payload.len = len;
+    }
+  size_t blen;
+  uint8_t *body = sc_pb_pack (&resp.base, &blen);
+  cleanup_error sc_error err = SC_ERROR_INIT;
+  if (sc_conn_send (sc->conn, stream_id, SC_MSG_RESPONSE, 0, body, blen, &err) < 0
+      && err.errnum == EMSGSIZE)
+    {
+      /* ttrpc >= 1.2 refuses oversized sends; tell the client instead of
+       * sending a frame it must reject */
+      char *m = sc_xasprintf ("response too large: %s", err.msg);
+      send_response (sc, stream_id, SC_RESOURCE_EXHAUSTED, m, NULL, 0);
+      free (m);
+    }
+  free (body);
+}
+
+static void
+unlink_call (sc_ttrpc_call *call)
+{
+  sc_ttrpc_server *s = call->server;
+  if (call->prev)
+    call->prev->next = call->next;
+  else if (s->calls == call)
+    s->calls = call->next;
+  if (call->next)
+    call->next->prev = call->prev;
+  call->next = call->prev = NULL;
+  s->ncalls--;
+}
+
+static void
+free_call (sc_ttrpc_call *call)
+{
+  if (call->req)
+    ttrpc__request__free_unpacked (call->req, NULL);
+  free (call);
+}
+
+static void
+finish (sc_ttrpc_call *call, int code, const char *message, const uint8_t *payload, size_t len)
+{
+  if (call->finished)
+    return;
+  call->finished = true;
+  if (!call->cancelled)
+    send_response (call->sconn, call->stream_id, code, message, payload, len);
+  unlink_call (call);
+  /* a handler replying synchronously: the dispatcher frees after return */
+  if (!call->in_handler)
+    free_call (call);
+}
+
+void
+sc_ttrpc_call_reply (sc_ttrpc_call *call, const uint8_t *payload, size_t len)
+{
+  finish (call, SC_OK, NULL, payload, len);
+}
+
+void
+sc_ttrpc_call_reply_msg (sc_ttrpc_call *call, const ProtobufCMessage *msg)
+{
+  size_t len;
+  uint8_t *buf = sc_pb_pack (msg, &len);
+  finish (call, SC_OK, NULL, buf, len);
+  free (buf);
+}
+
+void
+sc_ttrpc_call_error (sc_ttrpc_call *call, int code, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  char *m = NULL;
+  if (vasprintf (&m, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  finish (call, code == SC_OK ? SC_UNKNOWN : code, m, NULL, 0);
+  free (m);
+}
+
+ProtobufCMessage *
+sc_ttrpc_call_unpack (sc_ttrpc_call *call, const ProtobufCMessageDescriptor *desc)
+{
+  ProtobufCMessage *m
+    = protobuf_c_message_unpack (desc, NULL, call->req->payload.len, call->req->payload.data);
+  if (m == NULL)
+    sc_ttrpc_call_error (call, SC_INTERNAL,
+                         "ttrpc: error unmarshalling payload: not a valid %s (%zu bytes)",
+                         desc->name, call->req->payload.len);
+  return m;
+}
+
+const char *
+sc_ttrpc_call_service (const sc_ttrpc_call *call)
+{
+  return call->req->service;
+}
+
+const char *
+sc_ttrpc_call_method (const sc_ttrpc_call *call)
+{
+  return call->req->method;
+}
+
+const uint8_t *
+sc_ttrpc_call_payload (const sc_ttrpc_call *call, size_t *len)
+{
+  *len = call->req->payload.len;
+  return call->req->payload.data;
+}
+
+uint32_t
+sc_ttrpc_call_stream_id (const sc_ttrpc_call *call)
+{
+  return call->stream_id;
+}
+
+const char *
+sc_ttrpc_call_metadata (const sc_ttrpc_call *call, const char *key)
+{
+  for (size_t i = 0; i < call->req->n_metadata; i++)
+    if (strcasecmp (call->req->metadata[i]->key, key) == 0)
+      return call->req->metadata[i]->value;
+  return NULL;
+}
+
+int64_t
+sc_ttrpc_call_deadline_ns (const sc_ttrpc_call *call)
+{
+  return call->deadline_ns;
+}
+
+bool
+sc_ttrpc_call_cancelled (const sc_ttrpc_call *call)
+{
+  return call->cancelled;
+}
+
+void
+sc_ttrpc_call_set_cancel (sc_ttrpc_call *call, sc_ttrpc_cancel_cb cb, void *data)
+{
+  call->cancel_cb = cb;
+  call->cancel_data = data;
+}
+
+/* --- dispatch --- */
+
+static void
+dispatch_request (server_conn *sc, const sc_frame *f)
+{
+  sc_ttrpc_server *s = sc->server;
+  uint32_t id = f->header.stream_id;
+  if (id % 2 == 0)
+    {
+      send_response (sc, id, SC_INVALID_ARGUMENT,
+                     "StreamID must be odd for client initiated streams", NULL, 0);
+      return;
+    }
+  Ttrpc__Request *req = ttrpc__request__unpack (NULL, f->header.length, f->data);
+  if (req == NULL)
+    {
+      char *m = sc_xasprintf ("unmarshal request error: %u bytes are not a ttrpc.Request",
+                              f->header.length);
+      send_response (sc, id, SC_INVALID_ARGUMENT, m, NULL, 0);
+      free (m);
+      return;
+    }
+  handler_entry *h = NULL;
+  bool service_known = false;
+  for (size_t i = 0; i < s->nhandlers; i++)
+    if (strcmp (s->handlers[i].service, req->service) == 0)
+      {
+        service_known = true;
+        if (strcmp (s->handlers[i].method, req->method) == 0)
+          {
+            h = &s->handlers[i];
+            break;
+          }
+      }
+  if (h == NULL)
+    {
+      char *m = service_known ? sc_xasprintf ("method %s", req->method)
+                              : sc_xasprintf ("service %s", req->service);
+      send_response (sc, id, SC_UNIMPLEMENTED, m, NULL, 0);
+      free (m);
+      ttrpc__request__free_unpacked (req, NULL);
+      return;
+    }
+
+  sc_ttrpc_call *call = sc_xcalloc (1, sizeof (*call));
+  call->server = s;
+  call->sconn = sc;
+  call->stream_id = id;
+  call->req = req;
+  if (req->timeout_nano > 0)
+    call->deadline_ns = sc_now_mono_ns () + req->timeout_nano;
+  call->next = s->calls;
+  if (s->calls)
+    s->calls->prev = call;
+  s->calls = call;
+  s->ncalls++;
+
+  call->in_handler = true;
+  h->fn (call, h->data);
+  call->in_handler = false;
+  if (call->finished)
+    free_call (call);
+}
+
+static void
+conn_frame (sc_conn *conn, const sc_frame *f, void *data)
+{
+  server_conn *sc = data;
+  if (f->header.type != SC_MSG_REQUEST)
+    return; /* ttrpc 1.1: other types are ignored "for future compat" */
+  dispatch_request (sc, f);
+}
+
+static void
+conn_oversized (sc_conn *conn, const sc_frame_header *h, void *data)
+{
+  server_conn *sc = data;
+  char *m = sc_xasprintf ("message length %u exceed maximum message size of %zu", h->length,
+                          sc->server->max_data);
+  send_response (sc, h->stream_id, SC_RESOURCE_EXHAUSTED, m, NULL, 0);
+  free (m);
+}
+
+static void
+cancel_calls_of (sc_ttrpc_server *s, server_conn *sc)
+{
+  /* collect first: cancel callbacks may finish other calls */
+  for (;;)
+    {
+      sc_ttrpc_call *victim = NULL;
+      for (sc_ttrpc_call *c = s->calls; c; c = c->next)
+        if ((sc == NULL || c->sconn == sc) && !c->cancelled)
+          {
+            victim = c;
+            break;
+          }
+      if (victim == NULL)
+        break;
+      victim->cancelled = true;
+      victim->sconn = NULL;
+      if (victim->cancel_cb)
+        victim->cancel_cb (victim, victim->cancel_data);
+      if (!victim->finished)
+        {
+          victim->finished = true;
+          unlink_call (victim);
+          if (!victim->in_handler)
+            free_call (victim);
+        }
+    }
+}
+
+static void
+drop_conn (sc_ttrpc_server *s, server_conn *sc)
+{
+  if (sc->prev)
+    sc->prev->next = sc->next;
+  else
+    s->conns = sc->next;
+  if (sc->next)
+    sc->next->prev = sc->prev;
+  s->nconns--;
+  cancel_calls_of (s, sc);
+  sc_conn_free (sc->conn);
+  free (sc);
+}
+
+static void
+conn_closed (sc_conn *conn, int errnum, void *data)
+{
+  server_conn *sc = data;
+  sc_ttrpc_server *s = sc->server;
+  drop_conn (s, sc);
+  if (s->nconns == 0 && s->idle_cb)
+    s->idle_cb (s, s->idle_data);
+}
+
+static const sc_conn_ops server_conn_ops = { conn_frame, conn_oversized, conn_closed };
+
+static bool
+peer_allowed (sc_ttrpc_server *s, int fd)
+{
+  if (!s->same_user)
+    return true;
+  struct ucred cred;
+  socklen_t len = sizeof (cred);
+  if (getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+    return false;
+  return cred.uid == geteuid () && cred.gid == getegid ();
+}
+
+int
+sc_ttrpc_server_add_connection (sc_ttrpc_server *s, int fd, sc_error *err)
+{
+  server_conn *sc = sc_xcalloc (1, sizeof (*sc));
+  sc->server = s;
+  sc->conn = sc_conn_new (s->loop, fd, s->max_data, &server_conn_ops, sc, err);
+  if (sc->conn == NULL)
+    {
+      free (sc);
+      return -1;
+    }
+  sc->next = s->conns;
+  if (s->conns)
+    s->conns->prev = sc;
+  s->conns = sc;
+  s->nconns++;
+  return 0;
+}
+
+static void
+on_accept (sc_watch *w, uint32_t events)
+{
+  sc_ttrpc_server *s = w->data;
+  for (int i = 0; i < 64; i++)
+    {
+      int fd = accept4 (s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0)
+        return; /* EAGAIN, or a transient error: wait for the next wakeup */
+      if (!peer_allowed (s, fd))
+        {
+          close (fd); /* as ttrpc's UnixSocketRequireSameUser: no reply */
+          continue;
+        }
+      sc_ttrpc_server_add_connection (s, fd, NULL);
+    }
+}
+
+int
+sc_ttrpc_server_adopt_listener (sc_ttrpc_server *s, int fd, sc_error *err)
+{
+  int fl = fcntl (fd, F_GETFL);
+  if (fl < 0 || fcntl (fd, F_SETFL, fl | O_NONBLOCK) < 0)
+    return sc_error_make (err, errno, "listener fd %d", fd);
+  fcntl (fd, F_SETFD, FD_CLOEXEC);
+  if (sc_watch_start (s->loop, &s->listen_watch, fd, EPOLLIN, on_accept, s, err) < 0)
+    return -1;
+  s->listen_fd = fd;
+  return 0;
+}
+
+int
+sc_ttrpc_server_listen (sc_ttrpc_server *s, const char *path, unsigned mode, sc_error *err)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  if (strncmp (path, "unix://", 7) == 0)
+    path += 7;
+  if (strlen (path) >= sizeof (sa.sun_path))
+    return sc_error_make (err, ENAMETOOLONG, "socket path %s too long (max %zu)", path,
+                          sizeof (sa.sun_path) - 1);
+  strcpy (sa.sun_path, path);
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0)
+    return sc_error_make (err, errno, "socket");
+  unlink (path);
+  if (bind (fd, (struct sockaddr *) &sa, sizeof (sa)) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return sc_error_make (err, e, "bind %s", path);
+    }
+  if (chmod (path, mode) < 0 || listen (fd, 128) < 0)
+    {
+      int e = errno;
+      close (fd);
+      unlink (path);
+      return sc_error_make (err, e, "listen %s", path);
+    }
+  if (sc_ttrpc_server_adopt_listener (s, fd, err) < 0)
+    {
+      close (fd);
+      unlink (path);
+      return -1;
+    }
+  s->bound_path = sc_xstrdup (path);
+  return 0;
+}
+
+void
+sc_ttrpc_server_free (sc_ttrpc_server *s)
+{
+  if (s == NULL)
+    return;
+  if (s->listen_fd >= 0)
+    {
+      sc_watch_stop (&s->listen_watch);
+      close (s->listen_fd);
+    }
+  if (s->bound_path)
+    unlink (s->bound_path);
+  free (s->bound_path);
+  s->idle_cb = NULL;
+  while (s->conns)
+    drop_conn (s, s->conns);
+  cancel_calls_of (s, NULL);
+  for (size_t i = 0; i < s->nhandlers; i++)
+    {
+      free (s->handlers[i].service);
+      free (s->handlers[i].method);
+    }
+  free (s->handlers);
+  free (s);
+}
