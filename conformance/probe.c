@@ -188,6 +188,11 @@ cmd_probe (int argc, char **argv)
       return SC_EXIT_USAGE;
     }
 
+  if (access (shim_path, X_OK) < 0)
+    {
+      fprintf (stderr, "shimcheck probe: --shim %s: %s\n", shim_path, strerror (errno));
+      return SC_EXIT_USAGE;
+    }
   cleanup_error sc_error err = SC_ERROR_INIT;
   if (sc_become_subreaper (&err) < 0)
     {

@@ -313,6 +313,10 @@ sc_shim_wait_exit (sc_shim *s, int64_t timeout_ms)
 void
 sc_shim_kill (sc_shim *s)
 {
+  /* whatever stayed in start's process group (e.g. a daemon that kept its
+   * stdout) */
+  if (s->start.pid > 0)
+    sc_kill_pgrp_wait (s->start.pid, 2000);
   if (s->daemon_pid > 0 && sc_pid_alive (s->daemon_pid))
     {
       /* stop the daemon first so it cannot fork more, then its descendants */

@@ -476,6 +476,26 @@ sc_proc_kill_descendants (pid_t root)
 }
 
 int
+sc_kill_pgrp_wait (pid_t pgid, int64_t timeout_ms)
+{
+  if (pgid <= 1)
+    return -1;
+  int64_t deadline = sc_now_mono_ns () + timeout_ms * 1000000;
+  if (kill (-pgid, SIGKILL) < 0 && errno == ESRCH)
+    return 0;
+  for (;;)
+    {
+      sc_reap_children ();
+      /* zombies still count as members until reaped */
+      if (kill (-pgid, 0) < 0 && errno == ESRCH)
+        return 0;
+      if (sc_now_mono_ns () >= deadline)
+        return -1;
+      usleep (2000);
+    }
+}
+
+int
 sc_become_subreaper (sc_error *err)
 {
   if (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)

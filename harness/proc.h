@@ -64,6 +64,9 @@ size_t sc_proc_descendants (pid_t root, pid_t **out);
 /* SIGKILLs every descendant of root, repeatedly, and reaps our children;
  * returns how many processes were killed. */
 size_t sc_proc_kill_descendants (pid_t root);
+/* SIGKILLs process group pgid and waits (reaping our children) until no
+ * member is left, up to timeout_ms.  0 when the group is gone. */
+int sc_kill_pgrp_wait (pid_t pgid, int64_t timeout_ms);
 /* Makes this process the reaper of orphaned descendants (so that a shim's
  * daemon, which `start` leaves behind, becomes our child). */
 int sc_become_subreaper (sc_error *err);
