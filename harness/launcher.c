@@ -1,6 +1,7 @@
 #include "launcher.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -179,7 +180,10 @@ sc_shim_start (sc_loop *loop, const sc_launch_opts *o, sc_shim **out, sc_error *
   *out = s;
   s->loop = loop;
   s->log_fd = -1;
-  s->shim = sc_xstrdup (o->shim);
+  /* start and delete run with cwd = bundle: resolve the binary first, as
+   * containerd does (a relative path would not survive the chdir) */
+  char resolved[PATH_MAX];
+  s->shim = sc_xstrdup (realpath (o->shim, resolved) ? resolved : o->shim);
   s->ns = sc_xstrdup (o->ns);
   s->id = sc_xstrdup (o->id);
   s->bundle = sc_xstrdup (o->bundle);

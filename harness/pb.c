@@ -6,6 +6,7 @@
 
 #include "containerd/events/service.pb-c.h"
 #include "containerd/events/task.pb-c.h"
+#include "containerd/cgroups/metrics.pb-c.h"
 #include "containerd/runc/options.pb-c.h"
 #include "containerd/task/shim.pb-c.h"
 #include "error.h"
@@ -87,6 +88,7 @@ static const ProtobufCMessageDescriptor *const known_types[] = {
   &containerd__runc__v1__options__descriptor,
   &containerd__runc__v1__checkpoint_options__descriptor,
   &containerd__runc__v1__process_details__descriptor,
+  &io__containerd__cgroups__v1__metrics__descriptor,
   &google__protobuf__empty__descriptor,
   &google__protobuf__timestamp__descriptor,
 };

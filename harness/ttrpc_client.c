@@ -96,7 +96,8 @@ sc_ttrpc_client_dial_unix (sc_loop *loop, const char *path, bool abstract, int64
   /* A unix-socket connect either succeeds, fails, or (listen backlog full)
    * would block; retry refused/missing until the deadline like containerd's
    * dialer does. */
-  int64_t deadline = sc_deadline_in_ms (timeout_ms > 0 ? timeout_ms : 1);
+  /* timeout_ms <= 0: one attempt, never sleeps (safe inside a loop callback) */
+  int64_t deadline = timeout_ms > 0 ? sc_deadline_in_ms (timeout_ms) : 0;
   int last = 0;
   for (;;)
     {

@@ -39,7 +39,8 @@ sc_ttrpc_client *sc_ttrpc_client_new (sc_loop *loop, int fd, sc_error *err);
 int sc_ttrpc_client_dial (sc_loop *loop, const char *address, int64_t timeout_ms,
                           sc_ttrpc_client **out, sc_error *err);
 /* Connects to a filesystem socket path, or an abstract socket name (without
- * the leading NUL), retrying refused/missing sockets until timeout_ms. */
+ * the leading NUL), retrying refused/missing sockets until timeout_ms
+ * (<= 0: a single attempt that never sleeps). */
 int sc_ttrpc_client_dial_unix (sc_loop *loop, const char *path, bool abstract,
                                int64_t timeout_ms, sc_ttrpc_client **out, sc_error *err);
 void sc_ttrpc_client_set_namespace (sc_ttrpc_client *c, const char *ns);

@@ -1,0 +1,512 @@
+/* The shim binary protocol: `start` (print the address, leave a detached
+ * serving daemon holding the listening socket as fd 3) and `delete` (clean up
+ * after a dead shim, raw DeleteResponse on stdout).  shim-protocol.md §2. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "pb.h"
+#include "proc.h"
+#include "shim.h"
+
+extern char **environ;
+
+static char *
+read_all (int fd, size_t max, size_t *len)
+{
+  size_t cap = 4096, n = 0;
+  char *buf = sc_xmalloc (cap);
+  for (;;)
+    {
+      if (n == cap)
+        {
+          if (cap >= max)
+            break;
+          buf = sc_xrealloc (buf, cap *= 2);
+        }
+      ssize_t k = read (fd, buf + n, cap - n);
+      if (k < 0 && errno == EINTR)
+        continue;
+      if (k <= 0)
+        break;
+      n += (size_t) k;
+    }
+  *len = n;
+  return buf;
+}
+
+/* The grouping id: io.containerd.runc.v2.group or the CRI sandbox id from the
+ * spec's annotations, else the task id (as the runc shim does). */
+static char *
+group_id (const char *bundle, const char *id, char **errmsg)
+{
+  char *path = sc_xasprintf ("%s/config.json", bundle);
+  json_error_t jerr;
+  json_t *spec = json_load_file (path, 0, &jerr);
+  if (spec == NULL)
+    {
+      *errmsg = errno == ENOENT || access (path, F_OK) < 0
+                  ? sc_xasprintf ("open %s: %s", path, strerror (ENOENT))
+                  : sc_xasprintf ("%s: line %d: %s", path, jerr.line, jerr.text);
+      free (path);
+      return NULL;
+    }
+  free (path);
+  const char *keys[] = { "io.containerd.runc.v2.group", "io.kubernetes.cri.sandbox-id", NULL };
+  json_t *ann = json_object_get (spec, "annotations");
+  char *g = NULL;
+  for (int i = 0; keys[i] && json_is_object (ann); i++)
+    {
+      json_t *v = json_object_get (ann, keys[i]);
+      if (json_is_string (v) && json_string_length (v) > 0)
+        {
+          g = sc_xstrdup (json_string_value (v));
+          break;
+        }
+    }
+  json_decref (spec);
+  return g ? g : sc_xstrdup (id);
+}
+
+/* REFSHIM_SOCKET_DIR/<sha256(address/ns/group)>: a collision-resistant name,
+ * so a crafted id can never land on another group's socket. */
+static char *
+socket_path (const char *address, const char *ns, const char *group)
+{
+  char *in = sc_xasprintf ("%s/%s/%s", address ? address : "", ns, group);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int mdlen = 0;
+  EVP_Digest (in, strlen (in), md, &mdlen, EVP_sha256 (), NULL);
+  free (in);
+  char hex[2 * EVP_MAX_MD_SIZE + 1];
+  for (unsigned i = 0; i < mdlen; i++)
+    snprintf (hex + 2 * i, 3, "%02x", md[i]);
+  return sc_xasprintf ("%s/%s", REFSHIM_SOCKET_DIR, hex);
+}
+
+static int
+bind_socket (const char *path, int *out, bool *existing, char **errmsg)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  if (strlen (path) >= sizeof (sa.sun_path))
+    {
+      *errmsg = sc_xasprintf ("socket path %s too long", path);
+      return -1;
+    }
+  strcpy (sa.sun_path, path);
+  *existing = false;
+  for (int attempt = 0; attempt < 2; attempt++)
+    {
+      int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0)
+        {
+          *errmsg = sc_xasprintf ("socket: %s", strerror (errno));
+          return -1;
+        }
+      /* 0600 from the start: no window where others may connect */
+      mode_t old = umask (0177);
+      int rc = bind (fd, (struct sockaddr *) &sa, sizeof (sa));
+      umask (old);
+      if (rc == 0)
+        {
+          if (chmod (path, 0600) < 0 || listen (fd, 128) < 0)
+            {
+              *errmsg = sc_xasprintf ("listen %s: %s", path, strerror (errno));
+              close (fd);
+              unlink (path);
+              return -1;
+            }
+          *out = fd;
+          return 0;
+        }
+      int e = errno;
+      close (fd);
+      if (e != EADDRINUSE)
+        {
+          *errmsg = sc_xasprintf ("bind %s: %s", path, strerror (e));
+          return -1;
+        }
+      /* someone serves this group already? then that shim is ours too */
+      int probe = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (probe >= 0 && connect (probe, (struct sockaddr *) &sa, sizeof (sa)) == 0)
+        {
+          close (probe);
+          *existing = true;
+          return 0;
+        }
+      if (probe >= 0)
+        close (probe);
+      unlink (path); /* stale: its shim is gone */
+    }
+  *errmsg = sc_xasprintf ("bind %s: address still in use", path);
+  return -1;
+}
+
+static int
+mkdir_private (const char *dir)
+{
+  char parent[PATH_MAX];
+  snprintf (parent, sizeof (parent), "%s", dir);
+  char *slash = strrchr (parent, '/');
+  if (slash && slash != parent)
+    {
+      *slash = '\0';
+      if (mkdir (parent, 0711) < 0 && errno != EEXIST)
+        return -1;
+    }
+  if (mkdir (dir, 0700) < 0 && errno != EEXIST)
+    return -1;
+  return chmod (dir, 0700);
+}
+
+static int
+write_file_atomic (const char *path, const void *data, size_t len)
+{
+  char *tmp = sc_xasprintf ("%s.%d.tmp", path, (int) getpid ());
+  int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int rc = -1;
+  if (fd >= 0)
+    {
+      rc = write (fd, data, len) == (ssize_t) len ? 0 : -1;
+      close (fd);
+      if (rc == 0)
+        rc = rename (tmp, path);
+    }
+  if (rc < 0)
+    unlink (tmp);
+  free (tmp);
+  return rc;
+}
+
+static void
+apply_oom_score (pid_t child)
+{
+  /* containerd's score + 1, capped, as the runc shim does */
+  char path[64], buf[32] = "";
+  snprintf (path, sizeof (path), "/proc/%d/oom_score_adj", (int) getppid ());
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  ssize_t n = read (fd, buf, sizeof (buf) - 1);
+  close (fd);
+  if (n <= 0)
+    return;
+  int score = atoi (buf) + 1;
+  if (score > 1000)
+    score = 1000;
+  snprintf (path, sizeof (path), "/proc/%d/oom_score_adj", (int) child);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  n = snprintf (buf, sizeof (buf), "%d", score);
+  if (write (fd, buf, (size_t) n) < 0)
+    {
+      /* lowering the score needs CAP_SYS_RESOURCE: best effort */
+    }
+  close (fd);
+}
+
+/* options.shim_cgroup: move the daemon there (cgroup v2 or every v1 controller) */
+static int
+apply_shim_cgroup (pid_t child, const char *cg, char **errmsg)
+{
+  if (cg == NULL || *cg == '\0')
+    return 0;
+  char pid[16];
+  int n = snprintf (pid, sizeof (pid), "%d", (int) child);
+  int done = 0;
+  char *v2 = sc_xasprintf ("/sys/fs/cgroup/%s/cgroup.procs", cg);
+  int fd = open (v2, O_WRONLY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      done += write (fd, pid, (size_t) n) == n;
+      close (fd);
+    }
+  free (v2);
+  static const char *const ctrls[] = { "cpu,cpuacct", "memory", "pids", "blkio", "devices",
+                                       "freezer", "cpuset", "systemd", NULL };
+  for (int i = 0; ctrls[i]; i++)
+    {
+      char *p = sc_xasprintf ("/sys/fs/cgroup/%s/%s/cgroup.procs", ctrls[i], cg);
+      fd = open (p, O_WRONLY | O_CLOEXEC);
+      if (fd >= 0)
+        {
+          done += write (fd, pid, (size_t) n) == n;
+          close (fd);
+        }
+      free (p);
+    }
+  if (done == 0)
+    {
+      *errmsg = sc_xasprintf ("shim_cgroup %s: no such cgroup", cg);
+      return -1;
+    }
+  return 0;
+}
+
+static Containerd__Runc__V1__Options *
+options_from_any (const uint8_t *data, size_t len, char **errmsg)
+{
+  if (len == 0)
+    return NULL;
+  Google__Protobuf__Any *any = google__protobuf__any__unpack (NULL, len, data);
+  if (any == NULL)
+    {
+      *errmsg = sc_xasprintf ("stdin is not a google.protobuf.Any (%zu bytes)", len);
+      return NULL;
+    }
+  Containerd__Runc__V1__Options *o = NULL;
+  if (any->type_url[0] != '\0')
+    {
+      o = (void *) sc_any_unpack (any, &containerd__runc__v1__options__descriptor);
+      if (o == NULL)
+        *errmsg = sc_xasprintf ("unsupported options type %s", any->type_url);
+    }
+  google__protobuf__any__free_unpacked (any, NULL);
+  return o;
+}
+
+int
+action_start (const shim_flags *f)
+{
+  char *errmsg = NULL;
+  int rc = 1;
+  char cwd[PATH_MAX];
+  if (getcwd (cwd, sizeof (cwd)) == NULL)
+    {
+      fprintf (stderr, "%s: getcwd: %s\n", REFSHIM_RUNTIME, strerror (errno));
+      return 1;
+    }
+  if (f->id == NULL || !valid_id (f->id, &errmsg))
+    {
+      fprintf (stderr, "%s: invalid -id: %s\n", REFSHIM_RUNTIME, errmsg ? errmsg : "missing");
+      free (errmsg);
+      return 1;
+    }
+  size_t in_len;
+  char *in = read_all (0, 1 << 20, &in_len);
+  Containerd__Runc__V1__Options *opts = options_from_any ((uint8_t *) in, in_len, &errmsg);
+  free (in);
+  if (errmsg)
+    goto fail;
+  char *group = group_id (cwd, f->id, &errmsg);
+  if (group == NULL)
+    goto fail;
+  char *path = socket_path (f->address, f->ns, group);
+  free (group);
+  char *address = sc_xasprintf ("unix://%s", path);
+  int lfd = -1;
+  bool existing = false;
+  if (mkdir_private (REFSHIM_SOCKET_DIR) < 0)
+    errmsg = sc_xasprintf ("mkdir %s: %s", REFSHIM_SOCKET_DIR, strerror (errno));
+  else if (bind_socket (path, &lfd, &existing, &errmsg) == 0)
+    {
+      if (write_file_atomic ("address", address, strlen (address)) < 0)
+        errmsg = sc_xasprintf ("write address file: %s", strerror (errno));
+      else if (existing)
+        rc = 0;
+      else
+        {
+          pid_t pid = fork ();
+          if (pid == 0)
+            {
+              /* the daemon: own session, no stdio of the caller (containerd
+               * reads start's output to EOF), listening socket as fd 3 */
+              setsid ();
+              int null = open ("/dev/null", O_RDWR);
+              dup2 (null, 0);
+              dup2 (null, 1);
+              dup2 (null, 2);
+              if (lfd != 3)
+                {
+                  dup2 (lfd, 3); /* dup2 clears FD_CLOEXEC on 3 */
+                }
+              else
+                fcntl (3, F_SETFD, 0);
+              char *argv[10];
+              int k = 0;
+              argv[k++] = (char *) REFSHIM_NAME;
+              argv[k++] = (char *) "-namespace";
+              argv[k++] = (char *) f->ns;
+              argv[k++] = (char *) "-id";
+              argv[k++] = (char *) f->id;
+              argv[k++] = (char *) "-address";
+              argv[k++] = (char *) (f->address ? f->address : "");
+              if (f->debug)
+                argv[k++] = (char *) "-debug";
+              argv[k] = NULL;
+              execve ("/proc/self/exe", argv, environ);
+              _exit (127);
+            }
+          if (pid > 0)
+            {
+              apply_oom_score (pid);
+              if (opts && apply_shim_cgroup (pid, opts->shim_cgroup, &errmsg) < 0)
+                {
+                  kill (pid, SIGKILL);
+                  unlink (path);
+                }
+              else
+                rc = 0;
+            }
+          else
+            errmsg = sc_xasprintf ("fork: %s", strerror (errno));
+        }
+      if (lfd >= 0)
+        close (lfd);
+    }
+  if (rc == 0)
+    {
+      /* only the address, no newline, nothing on stderr */
+      fputs (address, stdout);
+      fflush (stdout);
+    }
+  free (path);
+  free (address);
+fail:
+  if (opts)
+    protobuf_c_message_free_unpacked (&opts->base, NULL);
+  if (rc != 0)
+    fprintf (stderr, "%s: %s", REFSHIM_RUNTIME, errmsg ? errmsg : "start failed");
+  free (errmsg);
+  return rc;
+}
+
+static char *
+read_small_file (const char *path)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  size_t n;
+  char *s = read_all (fd, 1 << 16, &n);
+  close (fd);
+  s = sc_xrealloc (s, n + 1);
+  s[n] = '\0';
+  while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+    s[--n] = '\0';
+  return s;
+}
+
+static void
+unmount_all (const char *target)
+{
+  for (int i = 0; i < 64; i++)
+    if (umount2 (target, MNT_DETACH) < 0)
+      break;
+}
+
+int
+action_delete (const shim_flags *f)
+{
+  char cwd[PATH_MAX];
+  const char *bundle = f->bundle;
+  if (bundle == NULL || *bundle == '\0')
+    bundle = getcwd (cwd, sizeof (cwd)) ? cwd : ".";
+  if (f->id == NULL || *f->id == '\0')
+    {
+      fprintf (stderr, "%s: delete: -id is required\n", REFSHIM_RUNTIME);
+      return 1;
+    }
+  char *rtfile = sc_xasprintf ("%s/runtime", bundle);
+  char *runtime = read_small_file (rtfile);
+  free (rtfile);
+  if (runtime != NULL)
+    {
+      /* the task existed: force-delete it in the runtime */
+      char *optfile = sc_xasprintf ("%s/options.json", bundle);
+      json_t *o = json_load_file (optfile, 0, NULL);
+      free (optfile);
+      const char *root = REFSHIM_DEFAULT_ROOT;
+      json_t *r = o ? json_object_get (o, "root") : NULL;
+      if (json_is_string (r) && json_string_length (r) > 0)
+        root = json_string_value (r);
+      char *nsroot = sc_xasprintf ("%s/%s", root, f->ns);
+      char *argv[] = { runtime, (char *) "--root", nsroot, (char *) "delete", (char *) "--force",
+                       (char *) f->id, NULL };
+      sc_run_opts ro = { .path = runtime, .argv = argv, .cwd = bundle, .timeout_ms = 10000 };
+      sc_run_result res;
+      sc_error err = SC_ERROR_INIT;
+      if (runtime[0] != '/')
+        {
+          /* a bare name: find it in PATH */
+          char *p = NULL, *dirs = sc_xstrdup (getenv ("PATH") ? getenv ("PATH") : "/usr/sbin:/usr/bin:/sbin:/bin");
+          for (char *d = strtok (dirs, ":"); d; d = strtok (NULL, ":"))
+            {
+              char *cand = sc_xasprintf ("%s/%s", d, runtime);
+              if (access (cand, X_OK) == 0)
+                {
+                  p = cand;
+                  break;
+                }
+              free (cand);
+            }
+          free (dirs);
+          if (p)
+            ro.path = p, argv[0] = p;
+        }
+      if (sc_run (&ro, &res, &err) < 0)
+        fprintf (stderr, "warning: %s\n", err.msg);
+      else
+        {
+          if (!WIFEXITED (res.status) || WEXITSTATUS (res.status) != 0)
+            fprintf (stderr, "warning: %s delete --force %s: %s%s\n", runtime, f->id, res.out,
+                     res.err);
+          sc_run_result_release (&res);
+        }
+      if (ro.path != runtime)
+        free ((char *) ro.path);
+      sc_error_release (&err);
+      free (nsroot);
+      json_decref (o);
+      free (runtime);
+    }
+  char *rootfs = sc_xasprintf ("%s/rootfs", bundle);
+  unmount_all (rootfs);
+  free (rootfs);
+
+  /* a stale socket of a dead daemon goes too */
+  char *group = NULL, *errmsg = NULL;
+  group = group_id (bundle, f->id, &errmsg);
+  if (group)
+    {
+      char *path = socket_path (f->address, f->ns, group);
+      int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      struct sockaddr_un sa = { .sun_family = AF_UNIX };
+      snprintf (sa.sun_path, sizeof (sa.sun_path), "%s", path);
+      if (fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof (sa)) < 0 && errno == ECONNREFUSED)
+        unlink (path);
+      if (fd >= 0)
+        close (fd);
+      free (path);
+      free (group);
+    }
+  free (errmsg);
+
+  Containerd__Task__V2__DeleteResponse resp = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
+  char *pidfile = sc_xasprintf ("%s/init.pid", bundle);
+  char *pidtext = read_small_file (pidfile);
+  free (pidfile);
+  resp.pid = pidtext ? (uint32_t) strtoul (pidtext, NULL, 10) : 0;
+  free (pidtext);
+  resp.exit_status = 128 + SIGKILL;
+  Google__Protobuf__Timestamp now;
+  sc_ts_now (&now);
+  resp.exited_at = &now;
+  size_t len;
+  uint8_t *buf = sc_pb_pack (&resp.base, &len);
+  ssize_t w = write (1, buf, len);
+  free (buf);
+  return w == (ssize_t) len ? 0 : 1;
+}

@@ -1,0 +1,482 @@
+/* Process stdio (shim-protocol.md §5.7, §5.8): pipes between the container
+ * and the shim, copied to/from the client's FIFOs by loop watchers (never a
+ * blocking open or write), file:// outputs, and terminals through
+ * --console-socket + SCM_RIGHTS. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+#define COPY_BUF 65536
+
+typedef struct copy
+{
+  stdio *owner;
+  int src, dst;
+  sc_watch src_w, dst_w;
+  bool src_on, dst_on;
+  bool eof;
+  bool is_output;        /* counts for "drained" */
+  bool close_dst_at_eof; /* the far side sees EOF when we are done */
+  char *buf;
+  size_t len, off;
+  bool done;
+} copy;
+
+struct stdio
+{
+  process *p;
+  int child[3];          /* container side, passed to the runtime */
+  int ours[3];           /* our pipe ends: [0] write to container stdin, [1][2] read */
+  int fifo[3];           /* client FIFOs: [0] reader of stdin, [1][2] O_RDWR writers */
+  int stdin_closer;      /* our writer on the stdin FIFO: CloseIO closes it */
+  int console_listen;
+  char *console_path;
+  int master;            /* pty master */
+  copy *copies[3];
+  void (*drained_cb) (void *);
+  void *drained_data;
+  sc_timer drain_timer;
+};
+
+static void copy_update (copy *c);
+
+static void
+copy_finish (copy *c)
+{
+  if (c->done)
+    return;
+  c->done = true;
+  if (c->src_on)
+    sc_watch_stop (&c->src_w);
+  if (c->dst_on)
+    sc_watch_stop (&c->dst_w);
+  c->src_on = c->dst_on = false;
+  if (c->close_dst_at_eof && c->dst >= 0)
+    {
+      close (c->dst);
+      c->dst = -1;
+    }
+  stdio *io = c->owner;
+  /* all outputs copied? tell whoever waits (Delete) */
+  bool all = true;
+  for (int i = 0; i < 3; i++)
+    if (io->copies[i] && io->copies[i]->is_output && !io->copies[i]->done)
+      all = false;
+  if (all && io->drained_cb)
+    {
+      void (*cb) (void *) = io->drained_cb;
+      io->drained_cb = NULL;
+      sc_timer_stop (&io->drain_timer);
+      cb (io->drained_data);
+    }
+}
+
+static void
+on_src (sc_watch *w, uint32_t ev)
+{
+  copy *c = w->data;
+  while (c->len < COPY_BUF)
+    {
+      ssize_t n = read (c->src, c->buf + c->len, COPY_BUF - c->len);
+      if (n > 0)
+        {
+          c->len += (size_t) n;
+          continue;
+        }
+      if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        break;
+      c->eof = true; /* EOF, or EIO from a pty master whose slave closed */
+      break;
+    }
+  copy_update (c);
+}
+
+static void
+on_dst (sc_watch *w, uint32_t ev)
+{
+  copy *c = w->data;
+  while (c->off < c->len)
+    {
+      ssize_t n = write (c->dst, c->buf + c->off, c->len - c->off);
+      if (n > 0)
+        {
+          c->off += (size_t) n;
+          continue;
+        }
+      if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        break;
+      /* the reader is gone: drop what we have, keep draining the source */
+      c->off = c->len;
+      break;
+    }
+  if (c->off == c->len)
+    c->off = c->len = 0;
+  copy_update (c);
+}
+
+/* watch the source while there is room, the destination while there is data */
+static void
+copy_update (copy *c)
+{
+  if (c->done)
+    return;
+  bool want_src = !c->eof && c->len < COPY_BUF;
+  bool want_dst = c->len > c->off && c->dst >= 0;
+  if (c->dst < 0)
+    c->off = c->len = 0; /* nowhere to write: discard */
+  if (want_src != c->src_on)
+    {
+      if (want_src)
+        c->src_on = sc_watch_start (S.loop, &c->src_w, c->src, EPOLLIN, on_src, c, NULL) == 0;
+      else
+        {
+          sc_watch_stop (&c->src_w);
+          c->src_on = false;
+        }
+    }
+  if (want_dst != c->dst_on)
+    {
+      if (want_dst)
+        c->dst_on = sc_watch_start (S.loop, &c->dst_w, c->dst, EPOLLOUT, on_dst, c, NULL) == 0;
+      else
+        {
+          sc_watch_stop (&c->dst_w);
+          c->dst_on = false;
+        }
+    }
+  if (c->eof && c->len == c->off)
+    copy_finish (c);
+}
+
+static copy *
+copy_new (stdio *io, int src, int dst, bool is_output, bool close_dst)
+{
+  copy *c = sc_xcalloc (1, sizeof (*c));
+  c->owner = io;
+  c->src = src;
+  c->dst = dst;
+  c->is_output = is_output;
+  c->close_dst_at_eof = close_dst;
+  c->buf = sc_xmalloc (COPY_BUF);
+  fcntl (src, F_SETFL, fcntl (src, F_GETFL) | O_NONBLOCK);
+  if (dst >= 0)
+    fcntl (dst, F_SETFL, fcntl (dst, F_GETFL) | O_NONBLOCK);
+  copy_update (c);
+  return c;
+}
+
+/* a copy owns both of its fds */
+static void
+copy_free (copy *c)
+{
+  if (c == NULL)
+    return;
+  if (c->src_on)
+    sc_watch_stop (&c->src_w);
+  if (c->dst_on)
+    sc_watch_stop (&c->dst_w);
+  if (c->src >= 0)
+    close (c->src);
+  if (c->dst >= 0)
+    close (c->dst);
+  free (c->buf);
+  free (c);
+}
+
+/* hands *fd over to a copy */
+static int
+take (int *fd)
+{
+  int v = *fd;
+  *fd = -1;
+  return v;
+}
+
+static void
+closefd (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+
+/* "fifo:///p", "/p" -> path; file:// and binary:// reported separately */
+static const char *
+strip_scheme (const char *uri, const char **scheme)
+{
+  *scheme = "fifo";
+  if (strncmp (uri, "fifo://", 7) == 0)
+    return uri + 7;
+  if (strncmp (uri, "file://", 7) == 0)
+    {
+      *scheme = "file";
+      return uri + 7;
+    }
+  if (strncmp (uri, "binary://", 9) == 0)
+    {
+      *scheme = "binary";
+      return uri + 9;
+    }
+  if (strstr (uri, "://") != NULL)
+    *scheme = "unknown";
+  return uri;
+}
+
+static int console_counter;
+
+int
+stdio_prepare (process *p, int child_fds[3], char **console_path, char **errmsg)
+{
+  stdio *io = sc_xcalloc (1, sizeof (*io));
+  p->io = io;
+  io->p = p;
+  for (int i = 0; i < 3; i++)
+    io->child[i] = io->ours[i] = io->fifo[i] = -1;
+  io->stdin_closer = io->console_listen = io->master = -1;
+  *console_path = NULL;
+  const char *paths[3] = { p->in, p->out, p->err };
+
+  /* open the client's FIFOs first: a missing one fails before the runtime runs */
+  for (int i = 0; i < 3; i++)
+    {
+      if (paths[i] == NULL || *paths[i] == '\0')
+        continue;
+      if (p->terminal && i == 2)
+        continue; /* with a tty, stderr is the tty */
+      const char *scheme;
+      const char *path = strip_scheme (paths[i], &scheme);
+      if (strcmp (scheme, "binary") == 0)
+        {
+          *errmsg = sc_xasprintf ("binary:// logging (%s) is not supported by %s", paths[i],
+                                  REFSHIM_NAME);
+          return -1;
+        }
+      if (strcmp (scheme, "unknown") == 0)
+        {
+          *errmsg = sc_xasprintf ("unknown STDIO scheme in %s", paths[i]);
+          return -1;
+        }
+      if (strcmp (scheme, "file") == 0)
+        {
+          if (i == 0)
+            {
+              *errmsg = sc_xstrdup ("file:// is only valid for stdout and stderr");
+              return -1;
+            }
+          /* the container writes the file itself: no copy */
+          io->child[i] = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+          if (io->child[i] < 0)
+            {
+              *errmsg = sc_xasprintf ("open %s: %s", path, strerror (errno));
+              return -1;
+            }
+          continue;
+        }
+      struct stat st;
+      if (stat (path, &st) < 0)
+        {
+          *errmsg = sc_xasprintf ("open %s: %s", path, strerror (errno));
+          return -1;
+        }
+      if (i == 0)
+        {
+          /* reader first (never blocks), then our own writer so that EOF comes
+           * only after CloseIO and the client's close */
+          io->fifo[0] = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+          if (io->fifo[0] >= 0 && S_ISFIFO (st.st_mode))
+            io->stdin_closer = open (path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        }
+      else
+        io->fifo[i] = open (path, (S_ISFIFO (st.st_mode) ? O_RDWR : O_WRONLY) | O_NONBLOCK | O_CLOEXEC);
+      if (io->fifo[i] < 0)
+        {
+          *errmsg = sc_xasprintf ("open %s: %s", path, strerror (errno));
+          return -1;
+        }
+    }
+
+  if (p->terminal)
+    {
+      if (p->out == NULL || *p->out == '\0')
+        {
+          *errmsg = sc_xstrdup ("a terminal needs stdout");
+          return -1;
+        }
+      io->console_path = sc_xasprintf ("%s/pty-%d-%d.sock", REFSHIM_SOCKET_DIR, (int) getpid (),
+                                       ++console_counter);
+      struct sockaddr_un sa = { .sun_family = AF_UNIX };
+      snprintf (sa.sun_path, sizeof (sa.sun_path), "%s", io->console_path);
+      io->console_listen = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      unlink (io->console_path);
+      if (io->console_listen < 0 || bind (io->console_listen, (struct sockaddr *) &sa, sizeof (sa)) < 0
+          || chmod (io->console_path, 0600) < 0 || listen (io->console_listen, 1) < 0)
+        {
+          *errmsg = sc_xasprintf ("console socket %s: %s", io->console_path, strerror (errno));
+          return -1;
+        }
+      *console_path = io->console_path;
+      for (int i = 0; i < 3; i++)
+        child_fds[i] = io->child[i];
+      return 0;
+    }
+
+  for (int i = 0; i < 3; i++)
+    {
+      if (io->fifo[i] < 0)
+        continue;
+      int pp[2];
+      if (pipe2 (pp, O_CLOEXEC) < 0)
+        {
+          *errmsg = sc_xasprintf ("pipe: %s", strerror (errno));
+          return -1;
+        }
+      if (i == 0)
+        io->child[0] = pp[0], io->ours[0] = pp[1];
+      else
+        io->child[i] = pp[1], io->ours[i] = pp[0];
+    }
+  for (int i = 0; i < 3; i++)
+    child_fds[i] = io->child[i];
+  return 0;
+}
+
+void
+stdio_close_child_fds (process *p)
+{
+  if (p->io)
+    for (int i = 0; i < 3; i++)
+      closefd (&p->io->child[i]);
+}
+
+static int
+receive_master (stdio *io, char **errmsg)
+{
+  int conn = accept4 (io->console_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (conn < 0)
+    {
+      *errmsg = sc_xasprintf ("console socket: runtime sent no terminal: %s", strerror (errno));
+      return -1;
+    }
+  char name[256];
+  struct iovec iov = { name, sizeof (name) };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                        .msg_controllen = sizeof (u.buf) };
+  ssize_t n = recvmsg (conn, &msg, MSG_CMSG_CLOEXEC);
+  close (conn);
+  struct cmsghdr *cm = n >= 0 ? CMSG_FIRSTHDR (&msg) : NULL;
+  if (cm == NULL || cm->cmsg_type != SCM_RIGHTS)
+    {
+      *errmsg = sc_xstrdup ("console socket: no pty master received");
+      return -1;
+    }
+  memcpy (&io->master, CMSG_DATA (cm), sizeof (int));
+  return 0;
+}
+
+int
+stdio_start (process *p, char **errmsg)
+{
+  stdio *io = p->io;
+  stdio_close_child_fds (p);
+  if (p->terminal)
+    {
+      if (receive_master (io, errmsg) < 0)
+        return -1;
+      closefd (&io->console_listen);
+      unlink (io->console_path);
+      /* tty output -> stdout FIFO; stdin FIFO -> tty */
+      io->copies[1] = copy_new (io, dup (io->master), take (&io->fifo[1]), true, true);
+      if (io->fifo[0] >= 0)
+        io->copies[0] = copy_new (io, take (&io->fifo[0]), dup (io->master), false, false);
+      return 0;
+    }
+  if (io->ours[0] >= 0)
+    io->copies[0] = copy_new (io, take (&io->fifo[0]), take (&io->ours[0]), false, true);
+  for (int i = 1; i < 3; i++)
+    if (io->ours[i] >= 0)
+      io->copies[i] = copy_new (io, take (&io->ours[i]), take (&io->fifo[i]), true, true);
+  return 0;
+}
+
+void
+stdio_close_stdin (process *p)
+{
+  if (p->io)
+    closefd (&p->io->stdin_closer);
+}
+
+int
+stdio_resize (process *p, uint32_t width, uint32_t height)
+{
+  if (p->io == NULL || p->io->master < 0)
+    return 0; /* no console: a no-op, as in the runc shim */
+  struct winsize ws = { .ws_row = (unsigned short) height, .ws_col = (unsigned short) width };
+  return ioctl (p->io->master, TIOCSWINSZ, &ws);
+}
+
+static void
+drain_timeout (sc_timer *t)
+{
+  stdio *io = t->data;
+  void (*cb) (void *) = io->drained_cb;
+  io->drained_cb = NULL;
+  if (cb)
+    cb (io->drained_data);
+}
+
+void
+stdio_when_drained (process *p, int64_t timeout_ms, void (*cb) (void *), void *data)
+{
+  stdio *io = p->io;
+  bool pending = false;
+  for (int i = 0; io && i < 3; i++)
+    if (io->copies[i] && io->copies[i]->is_output && !io->copies[i]->done)
+      pending = true;
+  if (!pending)
+    {
+      cb (data);
+      return;
+    }
+  io->drained_cb = cb;
+  io->drained_data = data;
+  sc_timer_start (S.loop, &io->drain_timer, timeout_ms, drain_timeout, io);
+}
+
+void
+stdio_free (process *p)
+{
+  stdio *io = p->io;
+  if (io == NULL)
+    return;
+  sc_timer_stop (&io->drain_timer);
+  for (int i = 0; i < 3; i++)
+    {
+      copy_free (io->copies[i]);
+      closefd (&io->child[i]);
+      closefd (&io->ours[i]);
+      closefd (&io->fifo[i]);
+    }
+  closefd (&io->stdin_closer);
+  closefd (&io->console_listen);
+  closefd (&io->master);
+  if (io->console_path)
+    unlink (io->console_path);
+  free (io->console_path);
+  free (io);
+  p->io = NULL;
+}
