@@ -63,6 +63,32 @@ get_process (sc_ttrpc_call *call, container *c, const char *exec_id)
   return p;
 }
 
+/* Unpacks the request, then finds its container (field "id") and, when
+ * want_process is set, its process (field "exec_id", empty = init).  On any
+ * failure it has replied and frees what it unpacked: returns NULL. */
+static void *
+request_target (sc_ttrpc_call *call, const ProtobufCMessageDescriptor *desc, container **c,
+                process **p)
+{
+  ProtobufCMessage *req = sc_ttrpc_call_unpack (call, desc);
+  if (req == NULL)
+    return NULL;
+  const ProtobufCFieldDescriptor *fid = protobuf_c_message_descriptor_get_field_by_name (desc, "id");
+  const ProtobufCFieldDescriptor *fex
+    = protobuf_c_message_descriptor_get_field_by_name (desc, "exec_id");
+  const char *id = *(char **) ((char *) req + fid->offset);
+  const char *exec_id = fex ? *(char **) ((char *) req + fex->offset) : "";
+  *c = get_container (call, id);
+  if (*c != NULL && p != NULL)
+    *p = get_process (call, *c, exec_id);
+  if (*c == NULL || (p != NULL && *p == NULL))
+    {
+      protobuf_c_message_free_unpacked (req, NULL);
+      return NULL;
+    }
+  return req;
+}
+
 static void
 set_exited_at (Google__Protobuf__Timestamp *ts, int64_t ns)
 {
@@ -860,17 +886,12 @@ fail:
 static void
 h_start (sc_ttrpc_call *call, void *data)
 {
+  container *c;
+  process *p;
   Containerd__Task__V2__StartRequest *req
-    = (void *) sc_ttrpc_call_unpack (call, &containerd__task__v2__start_request__descriptor);
+    = request_target (call, &containerd__task__v2__start_request__descriptor, &c, &p);
   if (req == NULL)
     return;
-  container *c = get_container (call, req->id);
-  process *p = c ? get_process (call, c, req->exec_id) : NULL;
-  if (p == NULL)
-    {
-      protobuf_c_message_free_unpacked (&req->base, NULL);
-      return;
-    }
   if (p->state != PS_CREATED || p->starting)
     {
       sc_ttrpc_call_error (call, SC_FAILED_PRECONDITION, "cannot start a %s process",
@@ -944,14 +965,12 @@ kill_run (job *j)
 static void
 h_kill (sc_ttrpc_call *call, void *data)
 {
+  container *c;
+  process *p;
   Containerd__Task__V2__KillRequest *req
-    = (void *) sc_ttrpc_call_unpack (call, &containerd__task__v2__kill_request__descriptor);
+    = request_target (call, &containerd__task__v2__kill_request__descriptor, &c, &p);
   if (req == NULL)
     return;
-  container *c = get_container (call, req->id);
-  process *p = c ? get_process (call, c, req->exec_id) : NULL;
-  if (p == NULL)
-    goto out;
   if (req->signal == 0 || req->signal > 64)
     {
       sc_ttrpc_call_error (call, SC_INVALID_ARGUMENT, "invalid signal %u", req->signal);
@@ -1183,14 +1202,12 @@ exec_delete_drained (void *data)
 static void
 h_delete (sc_ttrpc_call *call, void *data)
 {
+  container *c;
+  process *p;
   Containerd__Task__V2__DeleteRequest *req
-    = (void *) sc_ttrpc_call_unpack (call, &containerd__task__v2__delete_request__descriptor);
+    = request_target (call, &containerd__task__v2__delete_request__descriptor, &c, &p);
   if (req == NULL)
     return;
-  container *c = get_container (call, req->id);
-  process *p = c ? get_process (call, c, req->exec_id) : NULL;
-  if (p == NULL)
-    goto out;
   if (p->is_init)
     {
       job *j = job_new (c, call, req, delete_run);
@@ -1230,15 +1247,13 @@ waiter_cancelled (sc_ttrpc_call *call, void *data)
 static void
 h_wait (sc_ttrpc_call *call, void *data)
 {
+  container *c;
+  process *p;
   Containerd__Task__V2__WaitRequest *req
-    = (void *) sc_ttrpc_call_unpack (call, &containerd__task__v2__wait_request__descriptor);
+    = request_target (call, &containerd__task__v2__wait_request__descriptor, &c, &p);
   if (req == NULL)
     return;
-  container *c = get_container (call, req->id);
-  process *p = c ? get_process (call, c, req->exec_id) : NULL;
   protobuf_c_message_free_unpacked (&req->base, NULL);
-  if (p == NULL)
-    return;
   if (p->nwaiters >= 1024)
     {
       sc_ttrpc_call_error (call, SC_RESOURCE_EXHAUSTED, "too many waiters for %s", p->id);
@@ -1256,13 +1271,11 @@ h_wait (sc_ttrpc_call *call, void *data)
 static void
 h_state (sc_ttrpc_call *call, void *data)
 {
+  container *c;
+  process *p;
   Containerd__Task__V2__StateRequest *req
-    = (void *) sc_ttrpc_call_unpack (call, &containerd__task__v2__state_request__descriptor);
-  if (req == NULL)
-    return;
-  container *c = get_container (call, req->id);
-  process *p = c ? get_process (call, c, req->exec_id) : NULL;
-  if (p)
+    = request_target (call, &containerd__task__v2__state_request__descriptor, &c, &p);
+  if (req)
     {
       Containerd__Task__V2__StateResponse r = CONTAINERD__TASK__V2__STATE_RESPONSE__INIT;
       Google__Protobuf__Timestamp ts;
@@ -1286,8 +1299,8 @@ h_state (sc_ttrpc_call *call, void *data)
       r.exit_status = is_exited (p) ? p->exit_status : 0;
       r.exited_at = &ts;
       sc_ttrpc_call_reply_msg (call, &r.base);
+      protobuf_c_message_free_unpacked (&req->base, NULL);
     }
-  protobuf_c_message_free_unpacked (&req->base, NULL);
 }
 
 /* ------------------------------------------------------------------ Pids */
@@ -1370,17 +1383,10 @@ pids_run (job *j)
 static void
 h_pids (sc_ttrpc_call *call, void *data)
 {
-  Containerd__Task__V2__PidsRequest *req
-    = (void *) sc_ttrpc_call_unpack (call, &containerd__task__v2__pids_request__descriptor);
-  if (req == NULL)
-    return;
-  container *c = get_container (call, req->id);
-  if (c)
-    {
-      job_enqueue (job_new (c, call, req, pids_run));
-      return;
-    }
-  protobuf_c_message_free_unpacked (&req->base, NULL);
+  container *c;
+  void *req = request_target (call, &containerd__task__v2__pids_request__descriptor, &c, NULL);
+  if (req)
+    job_enqueue (job_new (c, call, req, pids_run));
 }
 
 /* ------------------------------------------------------------------ Pause / Resume */
@@ -1447,19 +1453,17 @@ pause_run (job *j)
 static void
 pause_or_resume (sc_ttrpc_call *call, bool pausing)
 {
-  Containerd__Task__V2__PauseRequest *req
-    = (void *) sc_ttrpc_call_unpack (call, &containerd__task__v2__pause_request__descriptor);
-  if (req == NULL)
-    return;
-  container *c = get_container (call, req->id);
-  if (c)
+  container *c;
+  void *req = request_target (call,
+                              pausing ? &containerd__task__v2__pause_request__descriptor
+                                      : &containerd__task__v2__resume_request__descriptor,
+                              &c, NULL);
+  if (req)
     {
       job *j = job_new (c, call, req, pause_run);
       j->extra = (void *) (intptr_t) pausing;
       job_enqueue (j);
-      return;
     }
-  protobuf_c_message_free_unpacked (&req->base, NULL);
 }
 
 static void
@@ -1479,30 +1483,24 @@ h_resume (sc_ttrpc_call *call, void *data)
 static void
 h_close_io (sc_ttrpc_call *call, void *data)
 {
-  Containerd__Task__V2__CloseIORequest *req
-    = (void *) sc_ttrpc_call_unpack (call, &containerd__task__v2__close_iorequest__descriptor);
+  container *c;
+  process *p;
+  void *req = request_target (call, &containerd__task__v2__close_iorequest__descriptor, &c, &p);
   if (req == NULL)
     return;
-  container *c = get_container (call, req->id);
-  process *p = c ? get_process (call, c, req->exec_id) : NULL;
-  if (p)
-    {
-      stdio_close_stdin (p);
-      sc_ttrpc_call_reply (call, NULL, 0);
-    }
-  protobuf_c_message_free_unpacked (&req->base, NULL);
+  stdio_close_stdin (p);
+  sc_ttrpc_call_reply (call, NULL, 0);
+  protobuf_c_message_free_unpacked (req, NULL);
 }
 
 static void
 h_resize_pty (sc_ttrpc_call *call, void *data)
 {
+  container *c;
+  process *p;
   Containerd__Task__V2__ResizePtyRequest *req
-    = (void *) sc_ttrpc_call_unpack (call, &containerd__task__v2__resize_pty_request__descriptor);
-  if (req == NULL)
-    return;
-  container *c = get_container (call, req->id);
-  process *p = c ? get_process (call, c, req->exec_id) : NULL;
-  if (p)
+    = request_target (call, &containerd__task__v2__resize_pty_request__descriptor, &c, &p);
+  if (req)
     {
       if (req->width > 65535 || req->height > 65535)
         sc_ttrpc_call_error (call, SC_INVALID_ARGUMENT, "window size %ux%u out of range",
@@ -1513,8 +1511,8 @@ h_resize_pty (sc_ttrpc_call *call, void *data)
         sc_ttrpc_call_error (call, SC_UNKNOWN, "resize: %s", strerror (errno));
       else
         sc_ttrpc_call_reply (call, NULL, 0);
+      protobuf_c_message_free_unpacked (&req->base, NULL);
     }
-  protobuf_c_message_free_unpacked (&req->base, NULL);
 }
 
 /* ------------------------------------------------------------------ Update */
@@ -1558,13 +1556,11 @@ update_run (job *j)
 static void
 h_update (sc_ttrpc_call *call, void *data)
 {
+  container *c;
   Containerd__Task__V2__UpdateTaskRequest *req
-    = (void *) sc_ttrpc_call_unpack (call, &containerd__task__v2__update_task_request__descriptor);
+    = request_target (call, &containerd__task__v2__update_task_request__descriptor, &c, NULL);
   if (req == NULL)
     return;
-  container *c = get_container (call, req->id);
-  if (c == NULL)
-    goto out;
   if (req->resources == NULL || req->resources->value.len == 0)
     {
       sc_ttrpc_call_error (call, SC_INVALID_ARGUMENT, "update: no resources");
@@ -1636,17 +1632,10 @@ stats_run (job *j)
 static void
 h_stats (sc_ttrpc_call *call, void *data)
 {
-  Containerd__Task__V2__StatsRequest *req
-    = (void *) sc_ttrpc_call_unpack (call, &containerd__task__v2__stats_request__descriptor);
-  if (req == NULL)
-    return;
-  container *c = get_container (call, req->id);
-  if (c)
-    {
-      job_enqueue (job_new (c, call, req, stats_run));
-      return;
-    }
-  protobuf_c_message_free_unpacked (&req->base, NULL);
+  container *c;
+  void *req = request_target (call, &containerd__task__v2__stats_request__descriptor, &c, NULL);
+  if (req)
+    job_enqueue (job_new (c, call, req, stats_run));
 }
 
 /* ------------------------------------------------------------------ Connect / Shutdown / Checkpoint */
