@@ -183,6 +183,7 @@ main (int argc, char **argv)
         {
           go = measure (sh->rpc, sh->addr.task_service, n);
           have_go = true;
+          sc_shim_shutdown (sh, 5000);
         }
       else
         fprintf (stderr, "bench_rpc: %s: %s\n", shim, err.msg);

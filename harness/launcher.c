@@ -307,6 +307,35 @@ sc_shim_delete (sc_shim *s, Containerd__Task__V2__DeleteResponse **resp, sc_run_
 }
 
 int
+sc_shim_shutdown (sc_shim *s, int64_t timeout_ms)
+{
+  if (s->rpc && sc_ttrpc_client_connected (s->rpc))
+    {
+      sc_rpc_result r = { 0 };
+      if (s->daemon_pid <= 0)
+        {
+          Containerd__Task__V2__ConnectRequest cq = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
+          cq.id = s->id;
+          Containerd__Task__V2__ConnectResponse *cr = NULL;
+          if (sc_task_call_timeout (&s->task, "Connect", &cq.base, 3000, (ProtobufCMessage **) &cr,
+                                    &r)
+              == SC_OK)
+            {
+              sc_shim_track (s, (pid_t) cr->shim_pid);
+              containerd__task__v2__connect_response__free_unpacked (cr, NULL);
+            }
+          sc_rpc_result_release (&r);
+        }
+      Containerd__Task__V2__ShutdownRequest sq = CONTAINERD__TASK__V2__SHUTDOWN_REQUEST__INIT;
+      sq.id = s->id;
+      sc_task_call_timeout (&s->task, "Shutdown", &sq.base, 3000, NULL, &r);
+      sc_rpc_result_release (&r);
+    }
+  sc_shim_disconnect (s);
+  return sc_shim_wait_exit (s, timeout_ms);
+}
+
+int
 sc_shim_wait_exit (sc_shim *s, int64_t timeout_ms)
 {
   if (s->daemon_pid <= 0)

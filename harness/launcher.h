@@ -86,6 +86,11 @@ int sc_shim_delete (sc_shim *s, Containerd__Task__V2__DeleteResponse **resp, sc_
                     sc_error *err);
 /* Waits for the daemon to exit. 0 if gone within timeout. */
 int sc_shim_wait_exit (sc_shim *s, int64_t timeout_ms);
+/* containerd's teardown of a shim with no tasks left: Shutdown{id} (3 s
+ * deadline; a closed connection counts as done), close the connection, wait
+ * for the daemon to exit.  Learns the daemon pid by Connect if unknown.
+ * Returns 0 when the daemon is gone within timeout_ms. */
+int sc_shim_shutdown (sc_shim *s, int64_t timeout_ms);
 /* Kills the daemon and everything it left behind (its descendants). */
 void sc_shim_kill (sc_shim *s);
 /* Kills anything still running (sc_shim_kill), closes the log, frees. */

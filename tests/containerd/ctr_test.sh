@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# containerd-shim-ref-v1 under REAL containerd 1.6, driven by ctr, as a user
+# runs it.  A private daemon (own root, state and socket in a temp dir, stopped
+# by pid), its own namespace, a busybox image imported from a tarball.
+#   ctr_test.sh BUILD_BIN_DIR
+set -uo pipefail
+BIN=$(cd "$1" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+SHIM=$BIN/containerd-shim-ref-v1
+IMG=docker.io/shimcheck/busybox:latest
+T=$(mktemp -d /tmp/sc-ctrd.XXXXXX)
+NS=sc-ctr-$$
+CPID=
+pass=0 fail=0 skipped=0
+
+ok() { pass=$((pass+1)); echo "ok - $1"; }
+bad() { fail=$((fail+1)); echo "not ok - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/#   /'; }
+skip() { skipped=$((skipped+1)); echo "ok - $1 # SKIP $2"; }
+expect() { # name, condition exit status, detail
+  if [ "$2" -eq 0 ]; then ok "$1"; else bad "$1" "${3:-}"; fi
+}
+
+cleanup() {
+  # tasks first (as a user would), then the daemon by pid, then our leftovers
+  if [ -n "$CPID" ] && kill -0 "$CPID" 2>/dev/null; then
+    c() { timeout -k 2 10 ctr -a "$T/c.sock" -n "$NS" "$@"; }
+    for id in $(c task ls -q 2>/dev/null); do c task kill -s SIGKILL "$id" >/dev/null 2>&1; done
+    sleep 0.3
+    for id in $(c task ls -q 2>/dev/null); do c task delete -f "$id" >/dev/null 2>&1; done
+    for id in $(c containers ls -q 2>/dev/null); do c containers delete "$id" >/dev/null 2>&1; done
+  fi
+  if [ -n "$CPID" ]; then
+    kill "$CPID" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$CPID" 2>/dev/null
+  fi
+  for p in $(pgrep -f -- "-namespace $NS " 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+  grep -o " $T[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+  rm -rf "$T"
+  rmdir "/run/containerd/runc/$NS" 2>/dev/null
+  true
+}
+trap cleanup EXIT
+
+ctr_() { timeout -k 5 60 ctr -a "$T/c.sock" -n "$NS" "$@"; }
+
+# --- a private containerd whose PATH finds our shim -------------------------
+mkdir -p "$T/bin"
+ln -s "$SHIM" "$T/bin/containerd-shim-ref-v1"
+# `ctr --runc-binary` is only accepted for io.containerd.runc.v2: for that test
+# our shim is installed under that name too, as a user replacing it would
+ln -s "$SHIM" "$T/bin/containerd-shim-runc-v2"
+cat >"$T/runc-wrapper" <<WRAP
+#!/bin/sh
+echo "\$*" >> "$T/wrapper-calls"
+exec runc "\$@"
+WRAP
+chmod +x "$T/runc-wrapper"
+cat >"$T/config.toml" <<CFG
+version = 2
+root = "$T/root"
+state = "$T/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$T/c.sock"
+CFG
+PATH="$T/bin:$PATH" containerd --config "$T/config.toml" >"$T/containerd.log" 2>&1 &
+CPID=$!
+for _ in $(seq 100); do [ -S "$T/c.sock" ] && break; sleep 0.1; done
+ctr_ version >/dev/null 2>&1; expect "private containerd is up" $? "$(tail -5 "$T/containerd.log")"
+python3 "$HERE/mkimage.py" "$T/img.tar" "$IMG" && ctr_ images import "$T/img.tar" >/dev/null 2>&1
+expect "busybox image imported" $? ""
+
+RT=(--runtime io.containerd.ref.v1)
+
+# --- exit codes -------------------------------------------------------------
+for code in 0 7; do
+  ctr_ run --rm "${RT[@]}" "$IMG" "exit$code" sh -c "exit $code" >/dev/null 2>&1; rc=$?
+  expect "ctr run: exit code $code propagated" $([ $rc -eq $code ]; echo $?) "got $rc"
+done
+# (pid 1 of a pid namespace cannot be SIGKILLed from inside: kill it from outside)
+ctr_ run --rm "${RT[@]}" "$IMG" kill9 sleep 3600 >/dev/null 2>&1 &
+RUNPID=$!
+for _ in $(seq 100); do [ "$(ctr_ task ls 2>/dev/null | awk '$1=="kill9" {print $3}')" = RUNNING ] && break; sleep 0.1; done
+ctr_ task kill -s SIGKILL kill9 >/dev/null 2>&1
+wait "$RUNPID"; rc=$?
+expect "ctr run: SIGKILLed task exits 137" $([ $rc -eq 137 ]; echo $?) "got $rc"
+
+# --- stdout / stderr / stdin ------------------------------------------------
+ctr_ run --rm "${RT[@]}" "$IMG" outerr sh -c 'echo to-stdout; echo to-stderr >&2' >"$T/o" 2>"$T/e"
+expect "stdout content" $(grep -qx to-stdout "$T/o"; echo $?) "stdout: $(cat "$T/o")"
+expect "stderr content on stderr only" $(grep -qx to-stderr "$T/e" && ! grep -q to-stderr "$T/o"; echo $?) "stderr: $(cat "$T/e")"
+# ctr run does not close the task's stdin at EOF, and cat as pid 1 ignores the
+# SIGTERM ctr forwards: once the line is back, SIGKILL the task from outside
+# and let --rm clean up
+mkfifo "$T/in"
+ctr_ run --rm "${RT[@]}" "$IMG" cat1 cat <"$T/in" >"$T/c" 2>&1 &
+RUNPID=$!
+exec 7>"$T/in"
+printf 'through-cat\n' >&7
+for _ in $(seq 100); do grep -qx through-cat "$T/c" 2>/dev/null && break; sleep 0.1; done
+expect "stdin piped through cat" $(grep -qx through-cat "$T/c"; echo $?) "got: $(cat "$T/c")"
+ctr_ task kill -s SIGKILL cat1 >/dev/null 2>&1
+wait "$RUNPID"; rc=$?
+exec 7>&-
+expect "stdin task: ctr run returns 137 after the kill" $([ $rc -eq 137 ]; echo $?) "got $rc"
+ctr_ containers ls -q 2>/dev/null | grep -qx cat1; expect "stdin task cleaned up by --rm" $([ $? -ne 0 ]; echo $?) ""
+
+# --- a long-running task: exec, ps, pause/resume, metrics, kill, delete -----
+ctr_ run -d "${RT[@]}" "$IMG" svc sleep 3600 >/dev/null 2>&1
+expect "ctr run -d starts a task" $? ""
+status() { ctr_ task ls 2>/dev/null | awk -v id="$1" '$1==id {print $3}'; }
+expect "ctr task ls shows RUNNING" $([ "$(status svc)" = RUNNING ]; echo $?) "status $(status svc)"
+out=$(ctr_ task exec --exec-id e1 svc sh -c 'echo exec-out; exit 3' 2>&1); rc=$?
+expect "ctr task exec: exit code" $([ $rc -eq 3 ]; echo $?) "got $rc"
+expect "ctr task exec: output" $(echo "$out" | grep -qx exec-out; echo $?) "got: $out"
+ctr_ task exec -d --exec-id e2 svc sleep 3600 >/dev/null 2>&1 &
+EXECPID=$!
+for _ in $(seq 50); do [ "$(ctr_ task ps svc 2>/dev/null | tail -n +2 | wc -l)" -ge 2 ] && break; sleep 0.1; done
+ps_out=$(ctr_ task ps svc 2>&1)
+expect "ctr task ps lists the task and its exec" $([ "$(echo "$ps_out" | tail -n +2 | wc -l)" -ge 2 ]; echo $?) "$ps_out"
+expect "ctr task ps shows the exec id" $(echo "$ps_out" | grep -q e2; echo $?) "$ps_out"
+ctr_ task pause svc >/dev/null 2>&1
+expect "ctr task pause -> PAUSED" $([ "$(status svc)" = PAUSED ]; echo $?) "status $(status svc)"
+ctr_ task resume svc >/dev/null 2>&1
+expect "ctr task resume -> RUNNING" $([ "$(status svc)" = RUNNING ]; echo $?) "status $(status svc)"
+m=$(ctr_ task metrics svc 2>&1)
+expect "ctr task metrics prints memory and pids" $(echo "$m" | grep -q "memory.usage_in_bytes" && echo "$m" | grep -q "pids.current"; echo $?) "$m"
+ctr_ task kill -s SIGKILL svc >/dev/null 2>&1
+for _ in $(seq 50); do [ "$(status svc)" = STOPPED ] && break; sleep 0.1; done
+expect "ctr task kill -s SIGKILL -> STOPPED" $([ "$(status svc)" = STOPPED ]; echo $?) "status $(status svc)"
+ctr_ task delete svc >/dev/null 2>&1
+expect "ctr task delete" $? ""
+ctr_ containers delete svc >/dev/null 2>&1
+wait "$EXECPID" 2>/dev/null
+
+# --- --runc-binary selects another runtime ----------------------------------
+ctr_ run --rm --runtime io.containerd.runc.v2 --runc-binary "$T/runc-wrapper" "$IMG" wrapped sh -c 'exit 5' >/dev/null 2>&1; rc=$?
+expect "--runc-binary: task ran (exit 5)" $([ $rc -eq 5 ]; echo $?) "got $rc; $(tail -3 "$T/containerd.log")"
+expect "--runc-binary: the named runtime was used" $(grep -q "create --bundle" "$T/wrapper-calls" 2>/dev/null; echo $?) "no create call recorded"
+if command -v crun >/dev/null; then
+  out=$(ctr_ run --rm --runtime io.containerd.runc.v2 --runc-binary crun "$IMG" viacrun sh -c 'echo crun-ok' 2>&1); rc=$?
+  if [ $rc -eq 0 ] && echo "$out" | grep -qx crun-ok; then ok "--runc-binary crun runs a task"
+  elif echo "$out" | grep -qiE "cgroup"; then
+    skip "--runc-binary crun runs a task" "crun refuses this host's cgroup layout: $(echo "$out" | tail -1)"
+    ctr_ containers delete viacrun >/dev/null 2>&1
+  else bad "--runc-binary crun runs a task" "rc $rc: $out"; fi
+else skip "--runc-binary crun runs a task" "crun not installed"; fi
+
+# --- nothing left ----------------------------------------------------------
+sleep 0.5
+left=$(pgrep -fa -- "-namespace $NS " || true)
+expect "no shim process left" $([ -z "$left" ]; echo $?) "$left"
+socks=$(for f in /run/containerd/ref/*; do [ -S "$f" ] && fuser "$f" >/dev/null 2>&1 || { [ -S "$f" ] && echo "$f"; }; done)
+expect "no dead shim socket left in /run/containerd/ref" $([ -z "$socks" ]; echo $?) "$socks"
+mounts=$(grep -c "$T/state" /proc/mounts)
+expect "no rootfs mount left" $([ "$mounts" -eq 0 ]; echo $?) "$(grep "$T/state" /proc/mounts)"
+
+echo "$pass passed, $fail failed, $skipped skipped"
+[ "$fail" -eq 0 ]
