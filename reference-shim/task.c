@@ -447,6 +447,8 @@ create_fail (job *j, int code, const char *fmt, ...)
   /* nothing of the failed task survives; the job queue goes with it */
   job *rest = j->next;
   c->jobs = NULL;
+  if (j->req)
+    protobuf_c_message_free_unpacked (j->req, NULL);
   free (j);
   while (rest)
     {

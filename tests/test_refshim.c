@@ -1,0 +1,659 @@
+/* containerd-shim-ref-v1 driven directly by our harness client: many tasks
+ * in one shim group, stdio through FIFOs (stdin, CloseIO -> EOF), terminals,
+ * input validation, and no fd left behind after the tasks are gone.
+ *   test_refshim PATH/TO/containerd-shim-ref-v1 */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "containerd/events/task.pb-c.h"
+#include "env.h"
+#include "launcher.h"
+#include "oci_spec.h"
+#include "pb.h"
+
+static const char *SHIM;
+
+typedef struct fx
+{
+  sc_env env;
+  sc_shim *shim;
+  char *rootfs; /* one busybox tree, bind-mounted read-only into each bundle */
+} fx;
+
+static int
+setup (void **state)
+{
+  fx *f = calloc (1, sizeof (*f));
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal (sc_become_subreaper (&err), 0);
+  if (sc_env_setup (&f->env, "sc-ref", &err) < 0)
+    fail_msg ("env: %s", err.msg);
+  f->rootfs = sc_xasprintf ("%s/busybox", f->env.dir);
+  if (sc_rootfs_busybox (f->rootfs, NULL, &err) < 0)
+    fail_msg ("rootfs: %s", err.msg);
+  *state = f;
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  fx *f = *state;
+  if (f->shim)
+    sc_shim_shutdown (f->shim, 5000);
+  sc_shim_free (f->shim);
+  free (f->rootfs);
+  size_t killed = sc_env_teardown (&f->env);
+  free (f);
+  assert_int_equal (killed, 0);
+  return 0;
+}
+
+/* a bundle for id in one shim group ("g"), args as the process */
+static char *
+bundle (fx *f, const char *id, const char *const *args, bool terminal, const char *group)
+{
+  sc_error err = SC_ERROR_INIT;
+  json_t *spec = sc_oci_default_spec (args, terminal);
+  if (group)
+    json_object_set_new (spec, "annotations",
+                         json_pack ("{s:s}", "io.containerd.runc.v2.group", group));
+  char *b = NULL;
+  if (sc_bundle_create (f->env.state, f->env.ns, id, spec, &b, &err) < 0)
+    fail_msg ("bundle: %s", err.msg);
+  json_decref (spec);
+  return b;
+}
+
+static void
+launch (fx *f, const char *id, const char *b)
+{
+  sc_error err = SC_ERROR_INIT;
+  sc_launch_opts o = { .shim = SHIM,
+                       .ns = f->env.ns,
+                       .id = id,
+                       .bundle = b,
+                       .grpc_address = f->env.grpc_address,
+                       .ttrpc_address = f->env.ttrpc_address };
+  if (sc_shim_start (f->env.loop, &o, &f->shim, &err) < 0 || sc_shim_connect (f->shim, &err) < 0)
+    fail_msg ("launch: %s", err.msg);
+  Containerd__Task__V2__ConnectRequest cq = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
+  cq.id = (char *) id;
+  Containerd__Task__V2__ConnectResponse *cr = NULL;
+  sc_rpc_result r = { 0 };
+  assert_int_equal (sc_task_call (&f->shim->task, "Connect", &cq.base, (ProtobufCMessage **) &cr, &r), 0);
+  sc_shim_track (f->shim, (pid_t) cr->shim_pid);
+  containerd__task__v2__connect_response__free_unpacked (cr, NULL);
+  sc_rpc_result_release (&r);
+}
+
+/* the rootfs as containerd hands it over: a mount in the Create request */
+static Containerd__Types__Mount *
+rootfs_mount (fx *f)
+{
+  static Containerd__Types__Mount m;
+  static char *opts[] = { (char *) "rbind", (char *) "ro" };
+  containerd__types__mount__init (&m);
+  m.type = (char *) "bind";
+  m.source = f->rootfs;
+  m.n_options = 2;
+  m.options = opts;
+  return &m;
+}
+
+/* --- async batches ---------------------------------------------------- */
+
+typedef struct slot
+{
+  bool done;
+  int code;
+  char *msg;
+  uint8_t *payload;
+  size_t len;
+} slot;
+
+static void
+slot_cb (sc_rpc_result *res, void *data)
+{
+  slot *s = data;
+  s->done = true;
+  s->code = res->code;
+  s->msg = res->message;
+  res->message = NULL;
+  s->payload = res->payload;
+  s->len = res->payload_len;
+  res->payload = NULL;
+}
+
+typedef struct batch
+{
+  slot *s;
+  size_t n;
+} batch;
+
+static bool
+batch_done (void *data)
+{
+  batch *b = data;
+  for (size_t i = 0; i < b->n; i++)
+    if (!b->s[i].done)
+      return false;
+  return true;
+}
+
+static void
+send (fx *f, const char *method, const ProtobufCMessage *m, slot *s)
+{
+  size_t len;
+  uint8_t *buf = sc_pb_pack (m, &len);
+  sc_call_opts o = { .timeout_ms = 60000 };
+  memset (s, 0, sizeof (*s));
+  sc_ttrpc_call_async (f->shim->rpc, f->shim->task.service, method, buf, len, &o, slot_cb, s);
+  free (buf);
+}
+
+static void
+run_batch (fx *f, slot *s, size_t n, const char *what)
+{
+  batch b = { s, n };
+  if (sc_loop_run_until (f->env.loop, batch_done, &b, sc_deadline_in_ms (120000)) < 0)
+    fail_msg ("%s: batch did not complete", what);
+  for (size_t i = 0; i < n; i++)
+    if (s[i].code != 0)
+      fail_msg ("%s #%zu: %s: %s", what, i, sc_code_name (s[i].code), s[i].msg ? s[i].msg : "");
+}
+
+static void
+free_slots (slot *s, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      free (s[i].msg);
+      free (s[i].payload);
+    }
+}
+
+/* "fd -> target" lines of a process's fd table */
+static char *
+fd_table (pid_t pid)
+{
+  char *out = sc_xstrdup ("");
+  for (int fd = 0; fd < 1024; fd++)
+    {
+      char path[64], target[256];
+      snprintf (path, sizeof (path), "/proc/%d/fd/%d", (int) pid, fd);
+      ssize_t n = readlink (path, target, sizeof (target) - 1);
+      if (n < 0)
+        continue;
+      target[n] = '\0';
+      char *line = sc_xasprintf ("%s%d -> %s\n", out, fd, target);
+      free (out);
+      out = line;
+    }
+  return out;
+}
+
+#define N_TASKS 50
+
+static void
+fifty_tasks_on_one_shim_group_with_execs_all_exit_codes_right (void **state)
+{
+  fx *f = *state;
+  static const char *const args[] = { "sleep", "3600", NULL };
+  char *ids[N_TASKS], *bundles[N_TASKS];
+  for (int i = 0; i < N_TASKS; i++)
+    {
+      ids[i] = sc_xasprintf ("t%02d", i);
+      bundles[i] = bundle (f, ids[i], args, false, "g");
+    }
+  launch (f, ids[0], bundles[0]);
+  /* a second start for the same group answers with the same address */
+  for (int i = 1; i < 3; i++)
+    {
+      sc_shim *other = NULL;
+      sc_error err = SC_ERROR_INIT;
+      sc_launch_opts o = { .shim = SHIM, .ns = f->env.ns, .id = ids[i], .bundle = bundles[i],
+                           .grpc_address = f->env.grpc_address,
+                           .ttrpc_address = f->env.ttrpc_address };
+      if (sc_shim_start (f->env.loop, &o, &other, &err) < 0)
+        fail_msg ("second start: %s", err.msg);
+      assert_string_equal (other->addr.address, f->shim->addr.address);
+      other->daemon_pid = 0; /* not its own daemon: do not kill the shared one */
+      sc_shim_free (other);
+    }
+  int fds_before = sc_pid_count_fds (f->shim->daemon_pid);
+  assert_true (fds_before > 0);
+  char *table_before = fd_table (f->shim->daemon_pid);
+
+  slot s[N_TASKS];
+  Containerd__Types__Mount *mnt[] = { rootfs_mount (f) };
+  for (int i = 0; i < N_TASKS; i++)
+    {
+      Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+      r.id = ids[i];
+      r.bundle = bundles[i];
+      r.n_rootfs = 1;
+      r.rootfs = mnt;
+      send (f, "Create", &r.base, &s[i]);
+    }
+  run_batch (f, s, N_TASKS, "Create");
+  free_slots (s, N_TASKS);
+  for (int i = 0; i < N_TASKS; i++)
+    {
+      Containerd__Task__V2__StartRequest r = CONTAINERD__TASK__V2__START_REQUEST__INIT;
+      r.id = ids[i];
+      send (f, "Start", &r.base, &s[i]);
+    }
+  run_batch (f, s, N_TASKS, "Start");
+  free_slots (s, N_TASKS);
+
+  /* an exec per task exiting with its own code */
+  for (int i = 0; i < N_TASKS; i++)
+    {
+      char *json = sc_xasprintf ("{\"args\":[\"sh\",\"-c\",\"exit %d\"],\"cwd\":\"/\","
+                                 "\"env\":[\"PATH=/bin\"],\"user\":{\"uid\":0,\"gid\":0}}",
+                                 i + 1);
+      Google__Protobuf__Any any;
+      sc_any_set (&any, "types.containerd.io/opencontainers/runtime-spec/1/Process", json,
+                  strlen (json));
+      Containerd__Task__V2__ExecProcessRequest r = CONTAINERD__TASK__V2__EXEC_PROCESS_REQUEST__INIT;
+      r.id = ids[i];
+      r.exec_id = (char *) "x";
+      r.spec = &any;
+      send (f, "Exec", &r.base, &s[i]);
+      sc_any_clear (&any);
+      free (json);
+    }
+  run_batch (f, s, N_TASKS, "Exec");
+  free_slots (s, N_TASKS);
+  slot w[N_TASKS];
+  for (int i = 0; i < N_TASKS; i++)
+    {
+      Containerd__Task__V2__WaitRequest r = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
+      r.id = ids[i];
+      r.exec_id = (char *) "x";
+      send (f, "Wait", &r.base, &w[i]);
+    }
+  for (int i = 0; i < N_TASKS; i++)
+    {
+      Containerd__Task__V2__StartRequest r = CONTAINERD__TASK__V2__START_REQUEST__INIT;
+      r.id = ids[i];
+      r.exec_id = (char *) "x";
+      send (f, "Start", &r.base, &s[i]);
+    }
+  run_batch (f, s, N_TASKS, "exec Start");
+  run_batch (f, w, N_TASKS, "exec Wait");
+  for (int i = 0; i < N_TASKS; i++)
+    {
+      Containerd__Task__V2__WaitResponse *wr
+        = containerd__task__v2__wait_response__unpack (NULL, w[i].len, w[i].payload);
+      assert_non_null (wr);
+      assert_int_equal (wr->exit_status, i + 1);
+      assert_true (sc_ts_is_set (wr->exited_at));
+      containerd__task__v2__wait_response__free_unpacked (wr, NULL);
+    }
+  free_slots (s, N_TASKS);
+  free_slots (w, N_TASKS);
+
+  /* kill every init; all Waits answer 137 */
+  for (int i = 0; i < N_TASKS; i++)
+    {
+      Containerd__Task__V2__WaitRequest r = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
+      r.id = ids[i];
+      send (f, "Wait", &r.base, &w[i]);
+      Containerd__Task__V2__KillRequest k = CONTAINERD__TASK__V2__KILL_REQUEST__INIT;
+      k.id = ids[i];
+      k.signal = SIGKILL;
+      send (f, "Kill", &k.base, &s[i]);
+    }
+  run_batch (f, s, N_TASKS, "Kill");
+  run_batch (f, w, N_TASKS, "Wait");
+  for (int i = 0; i < N_TASKS; i++)
+    {
+      Containerd__Task__V2__WaitResponse *wr
+        = containerd__task__v2__wait_response__unpack (NULL, w[i].len, w[i].payload);
+      assert_int_equal (wr->exit_status, 137);
+      containerd__task__v2__wait_response__free_unpacked (wr, NULL);
+    }
+  free_slots (s, N_TASKS);
+  free_slots (w, N_TASKS);
+  for (int i = 0; i < N_TASKS; i++)
+    {
+      Containerd__Task__V2__DeleteRequest r = CONTAINERD__TASK__V2__DELETE_REQUEST__INIT;
+      r.id = ids[i];
+      send (f, "Delete", &r.base, &s[i]);
+    }
+  run_batch (f, s, N_TASKS, "Delete");
+  free_slots (s, N_TASKS);
+
+  /* every exit event once, right pid-less fields, and no fd left in the shim */
+  sc_events_sink_wait_count (f->env.sink, (size_t) N_TASKS * 7, 10000);
+  size_t exits = 0, deletes = 0;
+  for (size_t i = 0; i < sc_events_sink_count (f->env.sink); i++)
+    {
+      const sc_event *e = sc_events_sink_get (f->env.sink, i);
+      exits += strcmp (e->topic, "/tasks/exit") == 0;
+      deletes += strcmp (e->topic, "/tasks/delete") == 0 && e->msg
+                 && ((Containerd__Events__TaskDelete *) e->msg)->id[0] == '\0';
+    }
+  assert_int_equal (exits, 2 * N_TASKS);
+  assert_int_equal (deletes, N_TASKS);
+  /* the only new fd may be the events publisher's connection, opened with
+   * the first event */
+  int fds_after = sc_pid_count_fds (f->shim->daemon_pid);
+  char *table_after = fd_table (f->shim->daemon_pid);
+  if (fds_after != fds_before + 1 || strstr (table_after, "socket:") == NULL)
+    fail_msg ("shim fds before the tasks:\n%s\nafter:\n%s", table_before, table_after);
+  size_t sockets_before = 0, sockets_after = 0;
+  for (const char *q = table_before; (q = strstr (q, "socket:")); q++)
+    sockets_before++;
+  for (const char *q = table_after; (q = strstr (q, "socket:")); q++)
+    sockets_after++;
+  assert_int_equal (sockets_after, sockets_before + 1);
+  free (table_before);
+  free (table_after);
+  for (int i = 0; i < N_TASKS; i++)
+    {
+      free (ids[i]);
+      free (bundles[i]);
+    }
+}
+
+/* --- stdio through FIFOs --------------------------------------------------- */
+
+static char *
+fifo (fx *f, const char *name)
+{
+  char *p = sc_xasprintf ("%s/%s", f->env.dir, name);
+  unlink (p);
+  assert_int_equal (mkfifo (p, 0700), 0);
+  return p;
+}
+
+/* reads fd until EOF or timeout, running nothing else (the shim is another process) */
+static char *
+read_until_eof (int fd, int64_t timeout_ms, size_t *len)
+{
+  char *buf = sc_xmalloc (1);
+  size_t n = 0;
+  int64_t deadline = sc_deadline_in_ms (timeout_ms);
+  for (;;)
+    {
+      int64_t left = (deadline - sc_now_mono_ns ()) / 1000000;
+      if (left <= 0)
+        break;
+      struct pollfd p = { fd, POLLIN, 0 };
+      if (poll (&p, 1, (int) left) <= 0)
+        break;
+      char tmp[4096];
+      ssize_t k = read (fd, tmp, sizeof (tmp));
+      if (k == 0)
+        break;
+      if (k < 0)
+        {
+          if (errno == EAGAIN)
+            {
+              usleep (1000);
+              continue;
+            }
+          break;
+        }
+      buf = sc_xrealloc (buf, n + (size_t) k + 1);
+      memcpy (buf + n, tmp, (size_t) k);
+      n += (size_t) k;
+    }
+  buf[n] = '\0';
+  *len = n;
+  return buf;
+}
+
+static int
+call (fx *f, const char *method, const ProtobufCMessage *m, ProtobufCMessage **resp,
+      sc_rpc_result *r)
+{
+  return sc_task_call_timeout (&f->shim->task, method, m, 20000, resp, r);
+}
+
+static void
+stdin_reaches_cat_and_closeio_gives_eof_stdout_stderr_separate (void **state)
+{
+  fx *f = *state;
+  static const char *const args[] = { "sh", "-c", "cat; echo done >&2", NULL };
+  char *b = bundle (f, "io1", args, false, NULL);
+  launch (f, "io1", b);
+  char *in = fifo (f, "in"), *out = fifo (f, "out"), *err = fifo (f, "err");
+  /* as containerd's cio does, before Create */
+  int ofd = open (out, O_RDONLY | O_NONBLOCK);
+  int efd = open (err, O_RDONLY | O_NONBLOCK);
+  int ifd = open (in, O_RDWR | O_NONBLOCK);
+  Containerd__Types__Mount *mnt[] = { rootfs_mount (f) };
+  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  cr.id = (char *) "io1";
+  cr.bundle = b;
+  cr.rootfs = mnt;
+  cr.n_rootfs = 1;
+  cr.stdin = in;
+  cr.stdout = out;
+  cr.stderr = err;
+  sc_rpc_result r = { 0 };
+  if (call (f, "Create", &cr.base, NULL, &r) != 0)
+    fail_msg ("Create: %s", r.message);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__StartRequest sr = CONTAINERD__TASK__V2__START_REQUEST__INIT;
+  sr.id = (char *) "io1";
+  assert_int_equal (call (f, "Start", &sr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  const char msg[] = "line through stdin\n";
+  assert_int_equal (write (ifd, msg, sizeof (msg) - 1), (ssize_t) sizeof (msg) - 1);
+  /* CloseIO, then our writer closes: cat sees EOF */
+  Containerd__Task__V2__CloseIORequest ci = CONTAINERD__TASK__V2__CLOSE_IOREQUEST__INIT;
+  ci.id = (char *) "io1";
+  ci.stdin = true;
+  assert_int_equal (call (f, "CloseIO", &ci.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  close (ifd);
+  Containerd__Task__V2__WaitRequest wr = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
+  wr.id = (char *) "io1";
+  Containerd__Task__V2__WaitResponse *wres = NULL;
+  assert_int_equal (call (f, "Wait", &wr.base, (ProtobufCMessage **) &wres, &r), 0);
+  assert_int_equal (wres->exit_status, 0);
+  containerd__task__v2__wait_response__free_unpacked (wres, NULL);
+  sc_rpc_result_release (&r);
+  size_t ol, el;
+  char *o = read_until_eof (ofd, 5000, &ol);
+  char *e = read_until_eof (efd, 5000, &el);
+  assert_string_equal (o, msg);
+  assert_string_equal (e, "done\n");
+  free (o);
+  free (e);
+  Containerd__Task__V2__DeleteRequest dr = CONTAINERD__TASK__V2__DELETE_REQUEST__INIT;
+  dr.id = (char *) "io1";
+  assert_int_equal (call (f, "Delete", &dr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  close (ofd);
+  close (efd);
+  free (in);
+  free (out);
+  free (err);
+  free (b);
+}
+
+static void
+terminal_exec_output_is_a_tty_stream (void **state)
+{
+  fx *f = *state;
+  static const char *const args[] = { "sleep", "3600", NULL };
+  char *b = bundle (f, "tty1", args, false, NULL);
+  launch (f, "tty1", b);
+  Containerd__Types__Mount *mnt[] = { rootfs_mount (f) };
+  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  cr.id = (char *) "tty1";
+  cr.bundle = b;
+  cr.rootfs = mnt;
+  cr.n_rootfs = 1;
+  sc_rpc_result r = { 0 };
+  assert_int_equal (call (f, "Create", &cr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__StartRequest sr = CONTAINERD__TASK__V2__START_REQUEST__INIT;
+  sr.id = (char *) "tty1";
+  assert_int_equal (call (f, "Start", &sr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+
+  char *out = fifo (f, "ttyout");
+  int ofd = open (out, O_RDONLY | O_NONBLOCK);
+  const char *json = "{\"args\":[\"sh\",\"-c\",\"tty; echo hi\"],\"cwd\":\"/\",\"terminal\":true,"
+                     "\"env\":[\"PATH=/bin\"],\"user\":{\"uid\":0,\"gid\":0}}";
+  Google__Protobuf__Any any;
+  sc_any_set (&any, "types.containerd.io/opencontainers/runtime-spec/1/Process", json, strlen (json));
+  Containerd__Task__V2__ExecProcessRequest er = CONTAINERD__TASK__V2__EXEC_PROCESS_REQUEST__INIT;
+  er.id = (char *) "tty1";
+  er.exec_id = (char *) "t";
+  er.terminal = true;
+  er.stdout = out;
+  er.spec = &any;
+  if (call (f, "Exec", &er.base, NULL, &r) != 0)
+    fail_msg ("Exec: %s", r.message);
+  sc_rpc_result_release (&r);
+  sc_any_clear (&any);
+  sr.exec_id = (char *) "t";
+  if (call (f, "Start", &sr.base, NULL, &r) != 0)
+    fail_msg ("exec Start: %s", r.message);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__ResizePtyRequest rz = CONTAINERD__TASK__V2__RESIZE_PTY_REQUEST__INIT;
+  rz.id = (char *) "tty1";
+  rz.exec_id = (char *) "t";
+  rz.width = 100;
+  rz.height = 40;
+  int rzc = call (f, "ResizePty", &rz.base, NULL, &r);
+  /* the exec may already be gone; then the shim says so */
+  assert_true (rzc == 0 || rzc == SC_FAILED_PRECONDITION);
+  sc_rpc_result_release (&r);
+  size_t n;
+  char *o = read_until_eof (ofd, 5000, &n);
+  assert_non_null (strstr (o, "/dev/pts/"));
+  assert_non_null (strstr (o, "hi\r\n"));
+  free (o);
+  close (ofd);
+  Containerd__Task__V2__KillRequest k = CONTAINERD__TASK__V2__KILL_REQUEST__INIT;
+  k.id = (char *) "tty1";
+  k.signal = SIGKILL;
+  assert_int_equal (call (f, "Kill", &k.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__WaitRequest wr = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
+  wr.id = (char *) "tty1";
+  assert_int_equal (call (f, "Wait", &wr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__DeleteRequest dr = CONTAINERD__TASK__V2__DELETE_REQUEST__INIT;
+  dr.id = (char *) "tty1";
+  assert_int_equal (call (f, "Delete", &dr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  free (out);
+  free (b);
+}
+
+static void
+bad_ids_and_bad_configs_are_rejected_clearly_with_no_events (void **state)
+{
+  fx *f = *state;
+  char *b = bundle (f, "v1", NULL, false, NULL);
+  launch (f, "v1", b);
+  sc_rpc_result r = { 0 };
+  const char *bad[] = { "../etc", "a/b", "", "-lead", "x..y",
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+  for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
+    {
+      Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+      cr.id = (char *) bad[i];
+      cr.bundle = b;
+      assert_int_equal (call (f, "Create", &cr.base, NULL, &r), SC_INVALID_ARGUMENT);
+      sc_rpc_result_release (&r);
+    }
+  /* broken config.json variants: a clear InvalidArgument naming the field */
+  const char *configs[][2] = {
+    { "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"}}", "process" },
+    { "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"}}", "root" },
+    { "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":\"sh\",\"cwd\":\"/\"},\"root\":{\"path\":\"r\"}}",
+      "process.args" },
+    { "{\"ociVersion\":1}", "ociVersion" },
+    { "{not json", "line 1" },
+  };
+  char *cfg = sc_xasprintf ("%s/config.json", b);
+  for (size_t i = 0; i < sizeof (configs) / sizeof (configs[0]); i++)
+    {
+      FILE *fp = fopen (cfg, "w");
+      fputs (configs[i][0], fp);
+      fclose (fp);
+      Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+      cr.id = (char *) "v1";
+      cr.bundle = b;
+      assert_int_equal (call (f, "Create", &cr.base, NULL, &r), SC_INVALID_ARGUMENT);
+      if (strstr (r.message, configs[i][1]) == NULL)
+        fail_msg ("\"%s\" does not name \"%s\"", r.message, configs[i][1]);
+      sc_rpc_result_release (&r);
+    }
+  free (cfg);
+  /* missing bundle, and a missing process binary */
+  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  cr.id = (char *) "v2";
+  cr.bundle = (char *) "/nonexistent/bundle/v2";
+  assert_int_equal (call (f, "Create", &cr.base, NULL, &r), SC_NOT_FOUND);
+  sc_rpc_result_release (&r);
+  static const char *const nobin[] = { "notfound404", NULL };
+  char *b3 = bundle (f, "v3", nobin, false, NULL);
+  Containerd__Types__Mount *mnt[] = { rootfs_mount (f) };
+  cr.id = (char *) "v3";
+  cr.bundle = b3;
+  cr.rootfs = mnt;
+  cr.n_rootfs = 1;
+  assert_int_not_equal (call (f, "Create", &cr.base, NULL, &r), 0);
+  assert_non_null (strstr (r.message, "notfound404"));
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__StateRequest st = CONTAINERD__TASK__V2__STATE_REQUEST__INIT;
+  st.id = (char *) "v3";
+  assert_int_equal (call (f, "State", &st.base, NULL, &r), SC_NOT_FOUND);
+  sc_rpc_result_release (&r);
+  /* no event for any failed Create */
+  sc_events_sink_wait_count (f->env.sink, 1, 300);
+  assert_int_equal (sc_events_sink_count (f->env.sink), 0);
+  /* the failed create's rootfs mount is gone */
+  char *rootfs = sc_xasprintf ("%s/rootfs", b3);
+  FILE *m = fopen ("/proc/self/mountinfo", "r");
+  char line[4096];
+  while (fgets (line, sizeof (line), m))
+    assert_null (strstr (line, rootfs));
+  fclose (m);
+  free (rootfs);
+  free (b3);
+  free (b);
+}
+
+int
+main (int argc, char **argv)
+{
+  SHIM = argc > 1 ? argv[1] : "build/bin/containerd-shim-ref-v1";
+  signal (SIGPIPE, SIG_IGN);
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (fifty_tasks_on_one_shim_group_with_execs_all_exit_codes_right,
+                                     setup, teardown),
+    cmocka_unit_test_setup_teardown (stdin_reaches_cat_and_closeio_gives_eof_stdout_stderr_separate,
+                                     setup, teardown),
+    cmocka_unit_test_setup_teardown (terminal_exec_output_is_a_tty_stream, setup, teardown),
+    cmocka_unit_test_setup_teardown (bad_ids_and_bad_configs_are_rejected_clearly_with_no_events,
+                                     setup, teardown),
+  };
+  return cmocka_run_group_tests_name ("refshim", tests, NULL, NULL);
+}
