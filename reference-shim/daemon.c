@@ -260,6 +260,17 @@ serve (const shim_flags *f)
       shim_log ("error", "serve: %s", err.msg);
       return 1;
     }
+  if (fault ("leak-child"))
+    {
+      /* test build: a process of ours that outlives the shim */
+      pid_t leak = fork ();
+      if (leak == 0)
+        {
+          setsid ();
+          execl ("/bin/sleep", "sleep", "3600", (char *) NULL);
+          _exit (127);
+        }
+    }
   const char *ttrpc = getenv ("TTRPC_ADDRESS");
   events_init (ttrpc, S.ns);
   shim_log ("info", "serving on %s", S.socket_path ? S.socket_path : "fd 3");
