@@ -7,7 +7,7 @@ PACKAGES=(
   # build
   build-essential cmake pkg-config
   protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev protobuf-compiler
-  libjansson-dev libcmocka-dev libssl-dev
+  libjansson-dev libcmocka-dev nettle-dev
   # sanitizers and fuzzing
   clang libclang-rt-14-dev llvm afl++
   # real peers used by the tests (never mocked)

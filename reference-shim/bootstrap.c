@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,12 +85,14 @@ static char *
 socket_path (const char *address, const char *ns, const char *group)
 {
   char *in = sc_xasprintf ("%s/%s/%s", address ? address : "", ns, group);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int mdlen = 0;
-  EVP_Digest (in, strlen (in), md, &mdlen, EVP_sha256 (), NULL);
+  struct sha256_ctx ctx;
+  uint8_t md[SHA256_DIGEST_SIZE];
+  sha256_init (&ctx);
+  sha256_update (&ctx, strlen (in), (const uint8_t *) in);
+  sha256_digest (&ctx, sizeof (md), md);
   free (in);
-  char hex[2 * EVP_MAX_MD_SIZE + 1];
-  for (unsigned i = 0; i < mdlen; i++)
+  char hex[2 * SHA256_DIGEST_SIZE + 1];
+  for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
     snprintf (hex + 2 * i, 3, "%02x", md[i]);
   return sc_xasprintf ("%s/%s", REFSHIM_SOCKET_DIR, hex);
 }
@@ -433,6 +435,11 @@ action_delete (const shim_flags *f)
       if (json_is_string (r) && json_string_length (r) > 0)
         root = json_string_value (r);
       char *nsroot = sc_xasprintf ("%s/%s", root, f->ns);
+      /* runc keeps <root>/<id>/state.json while it knows the container: when
+       * it is gone (a normal Delete already ran), there is nothing to force */
+      char *state = sc_xasprintf ("%s/%s/state.json", nsroot, f->id);
+      bool known = access (state, F_OK) == 0;
+      free (state);
       char *argv[] = { runtime, (char *) "--root", nsroot, (char *) "delete", (char *) "--force",
                        (char *) f->id, NULL };
       sc_run_opts ro = { .path = runtime, .argv = argv, .cwd = bundle, .timeout_ms = 10000 };
@@ -456,7 +463,9 @@ action_delete (const shim_flags *f)
           if (p)
             ro.path = p, argv[0] = p;
         }
-      if (sc_run (&ro, &res, &err) < 0)
+      if (!known)
+        ;
+      else if (sc_run (&ro, &res, &err) < 0)
         fprintf (stderr, "warning: %s\n", err.msg);
       else
         {
@@ -467,6 +476,7 @@ action_delete (const shim_flags *f)
         }
       if (ro.path != runtime)
         free ((char *) ro.path);
+      (void) known;
       sc_error_release (&err);
       free (nsroot);
       json_decref (o);
