@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "containerd/cgroups/metrics.pb-c.h"
 #include "containerd/events/task.pb-c.h"
 #include "env.h"
 #include "launcher.h"
@@ -641,6 +642,182 @@ bad_ids_and_bad_configs_are_rejected_clearly_with_no_events (void **state)
   free (b);
 }
 
+/* create + start `sleep 3600` as id, with the shared rootfs */
+static void
+running_task (fx *f, const char *id)
+{
+  static const char *const args[] = { "sleep", "3600", NULL };
+  char *b = bundle (f, id, args, false, NULL);
+  if (f->shim == NULL)
+    launch (f, id, b);
+  Containerd__Types__Mount *mnt[] = { rootfs_mount (f) };
+  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  cr.id = (char *) id;
+  cr.bundle = b;
+  cr.rootfs = mnt;
+  cr.n_rootfs = 1;
+  sc_rpc_result r = { 0 };
+  if (call (f, "Create", &cr.base, NULL, &r) != 0)
+    fail_msg ("Create: %s", r.message);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__StartRequest sr = CONTAINERD__TASK__V2__START_REQUEST__INIT;
+  sr.id = (char *) id;
+  if (call (f, "Start", &sr.base, NULL, &r) != 0)
+    fail_msg ("Start: %s", r.message);
+  sc_rpc_result_release (&r);
+  free (b);
+}
+
+static void
+end_task (fx *f, const char *id)
+{
+  sc_rpc_result r = { 0 };
+  Containerd__Task__V2__KillRequest k = CONTAINERD__TASK__V2__KILL_REQUEST__INIT;
+  k.id = (char *) id;
+  k.signal = SIGKILL;
+  assert_int_equal (call (f, "Kill", &k.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__WaitRequest wr = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
+  wr.id = (char *) id;
+  assert_int_equal (call (f, "Wait", &wr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__DeleteRequest dr = CONTAINERD__TASK__V2__DELETE_REQUEST__INIT;
+  dr.id = (char *) id;
+  assert_int_equal (call (f, "Delete", &dr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+}
+
+static void
+task_v3_service_answers_and_checkpoint_is_unimplemented (void **state)
+{
+  fx *f = *state;
+  running_task (f, "v3t");
+  /* containerd 2.x talks to containerd.task.v3.Task */
+  f->shim->task.service = "containerd.task.v3.Task";
+  Containerd__Task__V2__StateRequest st = CONTAINERD__TASK__V2__STATE_REQUEST__INIT;
+  st.id = (char *) "v3t";
+  Containerd__Task__V2__StateResponse *sr = NULL;
+  sc_rpc_result r = { 0 };
+  assert_int_equal (call (f, "State", &st.base, (ProtobufCMessage **) &sr, &r), 0);
+  assert_int_equal (sr->status, CONTAINERD__V1__TYPES__STATUS__RUNNING);
+  containerd__task__v2__state_response__free_unpacked (sr, NULL);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__CheckpointTaskRequest cp = CONTAINERD__TASK__V2__CHECKPOINT_TASK_REQUEST__INIT;
+  cp.id = (char *) "v3t";
+  cp.path = f->env.dir;
+  assert_int_equal (call (f, "Checkpoint", &cp.base, NULL, &r), SC_UNIMPLEMENTED);
+  assert_non_null (strstr (r.message, "not implemented"));
+  sc_rpc_result_release (&r);
+  end_task (f, "v3t");
+}
+
+static uint64_t
+memory_limit (fx *f, const char *id)
+{
+  Containerd__Task__V2__StatsRequest sq = CONTAINERD__TASK__V2__STATS_REQUEST__INIT;
+  sq.id = (char *) id;
+  Containerd__Task__V2__StatsResponse *sr = NULL;
+  sc_rpc_result r = { 0 };
+  if (call (f, "Stats", &sq.base, (ProtobufCMessage **) &sr, &r) != 0)
+    fail_msg ("Stats: %s", r.message);
+  sc_rpc_result_release (&r);
+  assert_string_equal (sr->stats->type_url, "io.containerd.cgroups.v1.Metrics");
+  Io__Containerd__Cgroups__V1__Metrics *m = io__containerd__cgroups__v1__metrics__unpack (
+    NULL, sr->stats->value.len, sr->stats->value.data);
+  assert_non_null (m);
+  assert_non_null (m->memory);
+  assert_non_null (m->memory->usage);
+  assert_non_null (m->pids);
+  assert_true (m->pids->current >= 1);
+  uint64_t limit = m->memory->usage->limit;
+  io__containerd__cgroups__v1__metrics__free_unpacked (m, NULL);
+  containerd__task__v2__stats_response__free_unpacked (sr, NULL);
+  return limit;
+}
+
+static void
+update_changes_the_memory_limit_that_stats_report (void **state)
+{
+  fx *f = *state;
+  running_task (f, "upd");
+  const char *json = "{\"memory\":{\"limit\":67108864}}";
+  Google__Protobuf__Any any;
+  sc_any_set (&any, "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources", json,
+              strlen (json));
+  Containerd__Task__V2__UpdateTaskRequest u = CONTAINERD__TASK__V2__UPDATE_TASK_REQUEST__INIT;
+  u.id = (char *) "upd";
+  u.resources = &any;
+  sc_rpc_result r = { 0 };
+  if (call (f, "Update", &u.base, NULL, &r) != 0)
+    fail_msg ("Update: %s", r.message);
+  sc_rpc_result_release (&r);
+  assert_int_equal (memory_limit (f, "upd"), 67108864);
+  sc_any_clear (&any);
+  end_task (f, "upd");
+  /* a deleted task has no stats */
+  Containerd__Task__V2__StatsRequest sq = CONTAINERD__TASK__V2__STATS_REQUEST__INIT;
+  sq.id = (char *) "upd";
+  assert_int_equal (call (f, "Stats", &sq.base, NULL, &r), SC_NOT_FOUND);
+  sc_rpc_result_release (&r);
+}
+
+static void
+events_survive_a_failing_endpoint_and_keep_their_order (void **state)
+{
+  fx *f = *state;
+  /* the first three Forward calls fail: the shim retries, in order */
+  sc_events_sink_fail_next (f->env.sink, 3, SC_UNAVAILABLE);
+  running_task (f, "ev1");
+  end_task (f, "ev1");
+  sc_events_sink_wait_count (f->env.sink, 4, 15000);
+  const char *want[] = { "/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete" };
+  assert_int_equal (sc_events_sink_count (f->env.sink), 4);
+  for (int i = 0; i < 4; i++)
+    assert_string_equal (sc_events_sink_get (f->env.sink, (size_t) i)->topic, want[i]);
+}
+
+static void
+a_missing_events_endpoint_delays_no_rpc (void **state)
+{
+  fx *f = *state;
+  /* nobody listens on TTRPC_ADDRESS: every RPC must still answer promptly
+   * (each call has a 3 s deadline; a shim that waited for its events would
+   * miss it) */
+  sc_events_sink_free (f->env.sink);
+  f->env.sink = NULL;
+  static const char *const args[] = { "sleep", "3600", NULL };
+  char *b = bundle (f, "noev", args, false, NULL);
+  launch (f, "noev", b);
+  f->shim->task.timeout_ms = 3000;
+  Containerd__Types__Mount *mnt[] = { rootfs_mount (f) };
+  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  cr.id = (char *) "noev";
+  cr.bundle = b;
+  cr.rootfs = mnt;
+  cr.n_rootfs = 1;
+  sc_rpc_result r = { 0 };
+  assert_int_equal (sc_task_call (&f->shim->task, "Create", &cr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__StartRequest sr = CONTAINERD__TASK__V2__START_REQUEST__INIT;
+  sr.id = (char *) "noev";
+  assert_int_equal (sc_task_call (&f->shim->task, "Start", &sr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__KillRequest k = CONTAINERD__TASK__V2__KILL_REQUEST__INIT;
+  k.id = (char *) "noev";
+  k.signal = SIGKILL;
+  assert_int_equal (sc_task_call (&f->shim->task, "Kill", &k.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__WaitRequest wr = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
+  wr.id = (char *) "noev";
+  assert_int_equal (sc_task_call (&f->shim->task, "Wait", &wr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__DeleteRequest dr = CONTAINERD__TASK__V2__DELETE_REQUEST__INIT;
+  dr.id = (char *) "noev";
+  assert_int_equal (sc_task_call (&f->shim->task, "Delete", &dr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  free (b);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -654,6 +831,13 @@ main (int argc, char **argv)
     cmocka_unit_test_setup_teardown (terminal_exec_output_is_a_tty_stream, setup, teardown),
     cmocka_unit_test_setup_teardown (bad_ids_and_bad_configs_are_rejected_clearly_with_no_events,
                                      setup, teardown),
+    cmocka_unit_test_setup_teardown (task_v3_service_answers_and_checkpoint_is_unimplemented,
+                                     setup, teardown),
+    cmocka_unit_test_setup_teardown (update_changes_the_memory_limit_that_stats_report, setup,
+                                     teardown),
+    cmocka_unit_test_setup_teardown (events_survive_a_failing_endpoint_and_keep_their_order, setup,
+                                     teardown),
+    cmocka_unit_test_setup_teardown (a_missing_events_endpoint_delays_no_rpc, setup, teardown),
   };
   return cmocka_run_group_tests_name ("refshim", tests, NULL, NULL);
 }
