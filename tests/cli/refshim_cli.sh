@@ -10,7 +10,12 @@ pass=0 fail=0
 daemons=()
 cleanup() {
   for p in "${daemons[@]}"; do kill "$p" 2>/dev/null; done
-  sleep 0.2
+  for _ in $(seq 50); do
+    alive=0
+    for p in "${daemons[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive -eq 0 ] && break
+    sleep 0.1
+  done
   for p in "${daemons[@]}"; do kill -9 "$p" 2>/dev/null; done
   rm -rf "$T"
 }
@@ -71,6 +76,14 @@ check "delete exits 0" $([ $rc -eq 0 ]; echo $?) "$(cat "$T/del.err")"
 check "delete prints a raw protobuf DeleteResponse (field 2, 137)" $(od -An -tx1 "$T/del.out" | tr -d ' \n' | grep -q "108901"; echo $?) "$(od -An -tx1 "$T/del.out")"
 check "delete removed the dead daemon's socket" $([ ! -e "$sock" ]; echo $?) "$(ls -l "$sock" 2>&1)"
 : "$first"
+
+# SIGTERM: the daemon shuts down and removes its socket
+gsock=${a#unix://}
+gpid=$(daemon_of g1)
+kill -TERM "$gpid"
+for _ in $(seq 50); do kill -0 "$gpid" 2>/dev/null || break; sleep 0.1; done
+check "SIGTERM ends the daemon" $(! kill -0 "$gpid" 2>/dev/null; echo $?) "pid $gpid still alive"
+check "SIGTERM removes the daemon's socket" $([ ! -e "$gsock" ]; echo $?) "$(ls -l "$gsock" 2>&1)"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
