@@ -269,7 +269,10 @@ options_from_any (const uint8_t *data, size_t len, char **errmsg)
       return NULL;
     }
   Containerd__Runc__V1__Options *o = NULL;
-  if (any->type_url[0] != '\0')
+  /* CRI sends runtimeoptions.v1.Options for runtimes other than runc's: its
+   * ConfigPath/ConfigBody mean nothing to this shim, so it is accepted as
+   * "defaults" */
+  if (any->type_url[0] != '\0' && strcmp (sc_any_type_name (any->type_url), REFSHIM_CRI_OPTIONS) != 0)
     {
       o = (void *) sc_any_unpack (any, &containerd__runc__v1__options__descriptor);
       if (o == NULL)

@@ -19,6 +19,8 @@
 #define REFSHIM_DEFAULT_ROOT "/run/containerd/runc"
 #define REFSHIM_SOCKET_DIR "/run/containerd/ref"
 #define REFSHIM_MAX_ID 76
+/* what CRI sends as options for non-runc runtimes; accepted and ignored */
+#define REFSHIM_CRI_OPTIONS "runtimeoptions.v1.Options"
 
 typedef struct container container;
 typedef struct process process;

@@ -614,7 +614,8 @@ h_create (sc_ttrpc_call *call, void *data)
       sc_error_release (&e);
       goto out;
     }
-  if (req->options && req->options->type_url[0] != '\0')
+  if (req->options && req->options->type_url[0] != '\0'
+      && strcmp (sc_any_type_name (req->options->type_url), REFSHIM_CRI_OPTIONS) != 0)
     {
       opts = (void *) sc_any_unpack (req->options, &containerd__runc__v1__options__descriptor);
       if (opts == NULL)
