@@ -172,9 +172,11 @@ do_shutdown (sc_timer *t)
   shim_log ("info", "shutting down");
   sc_ttrpc_server_free (S.server); /* stops accepting, unlinks nothing we did not bind */
   S.server = NULL;
-  events_flush (5000);
+  /* the socket goes first: a shim that is shutting down accepts nobody, even
+   * while it still flushes events (up to 5 s when containerd is away) */
   if (S.socket_path)
     unlink (S.socket_path);
+  events_flush (5000);
   if (fault ("socket-left-behind"))
     {
       /* test build: recreate the socket file as a leftover */

@@ -55,7 +55,7 @@ teardown (void **state)
 {
   fx *f = *state;
   if (f->shim)
-    sc_shim_shutdown (f->shim, 5000);
+    sc_shim_shutdown (f->shim, 10000); /* it may flush events for up to 5 s */
   sc_shim_free (f->shim);
   free (f->rootfs);
   size_t killed = sc_env_teardown (&f->env);
