@@ -1,5 +1,6 @@
 #include "env.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +13,25 @@
 int
 sc_env_setup (sc_env *env, const char *ns_prefix, sc_error *err)
 {
+  return sc_env_setup_in (env, NULL, ns_prefix, err);
+}
+
+int
+sc_env_setup_in (sc_env *env, const char *base, const char *ns_prefix, sc_error *err)
+{
   memset (env, 0, sizeof (*env));
+  env->runtime = sc_xstrdup ("runc");
   if (sc_loop_new (&env->loop, err) < 0)
     return -1;
-  char tmpl[] = "/tmp/shimcheck.XXXXXX";
+  char *tmpl = sc_xasprintf ("%s/shimcheck.XXXXXX", base ? base : "/tmp");
   if (mkdtemp (tmpl) == NULL)
-    return sc_error_make (err, errno, "mkdtemp %s", tmpl);
-  env->dir = sc_xstrdup (tmpl);
+    {
+      int e = errno;
+      sc_error_make (err, e, "mkdtemp %s", tmpl);
+      free (tmpl);
+      return -1;
+    }
+  env->dir = tmpl;
   env->grpc_address = sc_xasprintf ("%s/containerd.sock", env->dir);
   env->ttrpc_address = sc_xasprintf ("%s.ttrpc", env->grpc_address);
   env->state = sc_xasprintf ("%s/state", env->dir);
@@ -31,6 +44,43 @@ sc_env_setup (sc_env *env, const char *ns_prefix, sc_error *err)
   if (sc_events_sink_new (env->loop, env->ttrpc_address, &env->sink, err) < 0)
     return -1;
   return 0;
+}
+
+void
+sc_env_cleanup_runtime_state (const char *ns, const char *runtime)
+{
+  char *root = sc_xasprintf ("/run/containerd/runc/%s", ns);
+  DIR *d = opendir (root);
+  struct dirent *de;
+  while (d && (de = readdir (d)) != NULL)
+    {
+      if (de->d_name[0] == '.')
+        continue;
+      char *argv[] = { (char *) (runtime ? runtime : "runc"), (char *) "--root", root,
+                       (char *) "delete", (char *) "--force", de->d_name, NULL };
+      char *path = NULL;
+      const char *dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", NULL };
+      for (int i = 0; dirs[i] && path == NULL; i++)
+        {
+          char *cand = sc_xasprintf ("%s/%s", dirs[i], argv[0]);
+          if (access (cand, X_OK) == 0)
+            path = cand;
+          else
+            free (cand);
+        }
+      if (path)
+        {
+          sc_run_opts ro = { .path = path, .argv = argv, .timeout_ms = 10000 };
+          sc_run_result r;
+          if (sc_run (&ro, &r, NULL) == 0)
+            sc_run_result_release (&r);
+          free (path);
+        }
+    }
+  if (d)
+    closedir (d);
+  rmdir (root); /* only once empty */
+  free (root);
 }
 
 size_t
@@ -47,11 +97,8 @@ sc_env_teardown (sc_env *env)
       sc_error_release (&err);
     }
   if (env->ns)
-    {
-      char *runc_state = sc_xasprintf ("/run/containerd/runc/%s", env->ns);
-      rmdir (runc_state); /* only if the runtime left it empty */
-      free (runc_state);
-    }
+    sc_env_cleanup_runtime_state (env->ns, env->runtime);
+  free (env->runtime);
   sc_loop_free (env->loop);
   free (env->dir);
   free (env->grpc_address);

@@ -17,9 +17,15 @@ typedef struct sc_env
   char *ns;
   sc_events_sink *sink;
   bool keep;           /* leave the temp dir for inspection */
+  char *runtime;       /* runtime CLI for cleaning up leftover containers (runc) */
 } sc_env;
 
 int sc_env_setup (sc_env *env, const char *ns_prefix, sc_error *err);
+/* the same, with the temp dir under base (NULL: /tmp) */
+int sc_env_setup_in (sc_env *env, const char *base, const char *ns_prefix, sc_error *err);
+/* Force-deletes every container the runtime still has under
+ * /run/containerd/runc/<ns> (what a killed shim leaves), then the dir. */
+void sc_env_cleanup_runtime_state (const char *ns, const char *runtime);
 /* Kills every descendant still running, removes the temp dir and the runc
  * state dir of our namespace, frees. Returns how many processes it killed. */
 size_t sc_env_teardown (sc_env *env);

@@ -1,5 +1,6 @@
 #include "pb.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,4 +176,221 @@ sc_ts_format (const Google__Protobuf__Timestamp *ts, char *buf, size_t len)
   strftime (tmp, sizeof (tmp), "%Y-%m-%dT%H:%M:%S", &tm);
   snprintf (buf, len, "%s.%09dZ", tmp, ts->nanos);
   return buf;
+}
+
+typedef struct strbuf
+{
+  char *s;
+  size_t len, cap;
+} strbuf;
+
+static void
+sb_add (strbuf *b, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+sb_add (strbuf *b, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  char tmp[512];
+  int n = vsnprintf (tmp, sizeof (tmp), fmt, ap);
+  va_end (ap);
+  if (n < 0)
+    return;
+  if ((size_t) n >= sizeof (tmp))
+    n = sizeof (tmp) - 1;
+  if (b->len + (size_t) n + 1 > b->cap)
+    {
+      b->cap = (b->len + (size_t) n + 1) * 2;
+      b->s = sc_xrealloc (b->s, b->cap);
+    }
+  memcpy (b->s + b->len, tmp, (size_t) n + 1);
+  b->len += (size_t) n;
+}
+
+static void describe_into (strbuf *b, const ProtobufCMessage *m, int depth);
+
+static void
+scalar (strbuf *b, const ProtobufCFieldDescriptor *f, const void *p, int depth)
+{
+  switch (f->type)
+    {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+      sb_add (b, "%d", *(const int32_t *) p);
+      break;
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+      sb_add (b, "%u", *(const uint32_t *) p);
+      break;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+      sb_add (b, "%lld", (long long) *(const int64_t *) p);
+      break;
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+      sb_add (b, "%llu", (unsigned long long) *(const uint64_t *) p);
+      break;
+    case PROTOBUF_C_TYPE_BOOL:
+      sb_add (b, "%s", *(const protobuf_c_boolean *) p ? "true" : "false");
+      break;
+    case PROTOBUF_C_TYPE_ENUM:
+      {
+        const ProtobufCEnumValue *ev
+          = protobuf_c_enum_descriptor_get_value (f->descriptor, *(const int *) p);
+        if (ev)
+          sb_add (b, "%s", ev->name);
+        else
+          sb_add (b, "%d", *(const int *) p);
+        break;
+      }
+    case PROTOBUF_C_TYPE_FLOAT:
+      sb_add (b, "%g", (double) *(const float *) p);
+      break;
+    case PROTOBUF_C_TYPE_DOUBLE:
+      sb_add (b, "%g", *(const double *) p);
+      break;
+    case PROTOBUF_C_TYPE_STRING:
+      {
+        const char *str = *(char *const *) p;
+        size_t n = str ? strlen (str) : 0;
+        if (n > 80)
+          sb_add (b, "\"%.80s...\"(%zu)", str, n);
+        else
+          sb_add (b, "\"%s\"", str ? str : "");
+        break;
+      }
+    case PROTOBUF_C_TYPE_BYTES:
+      sb_add (b, "<%zu bytes>", ((const ProtobufCBinaryData *) p)->len);
+      break;
+    case PROTOBUF_C_TYPE_MESSAGE:
+      {
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *) p;
+        if (sub == NULL)
+          sb_add (b, "null");
+        else
+          describe_into (b, sub, depth + 1);
+        break;
+      }
+    }
+}
+
+static size_t
+elem_size (ProtobufCType t)
+{
+  switch (t)
+    {
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
+      return 8;
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_MESSAGE:
+      return sizeof (void *);
+    case PROTOBUF_C_TYPE_BYTES:
+      return sizeof (ProtobufCBinaryData);
+    case PROTOBUF_C_TYPE_BOOL:
+      return sizeof (protobuf_c_boolean);
+    default:
+      return 4;
+    }
+}
+
+static void
+describe_into (strbuf *b, const ProtobufCMessage *m, int depth)
+{
+  const ProtobufCMessageDescriptor *d = m->descriptor;
+  if (depth > 6)
+    {
+      sb_add (b, "%s{...}", d->short_name);
+      return;
+    }
+  if (d == &google__protobuf__timestamp__descriptor)
+    {
+      char ts[64];
+      sb_add (b, "%s", sc_ts_format ((const Google__Protobuf__Timestamp *) m, ts, sizeof (ts)));
+      return;
+    }
+  if (d == &google__protobuf__any__descriptor)
+    {
+      const Google__Protobuf__Any *any = (const Google__Protobuf__Any *) m;
+      const ProtobufCMessageDescriptor *inner = sc_pb_lookup_type (any->type_url);
+      ProtobufCMessage *im = inner ? sc_any_unpack (any, inner) : NULL;
+      if (im)
+        {
+          describe_into (b, im, depth + 1);
+          protobuf_c_message_free_unpacked (im, NULL);
+        }
+      else
+        sb_add (b, "Any{%s <%zu bytes>}", any->type_url, any->value.len);
+      return;
+    }
+  sb_add (b, "%s{", d->short_name);
+  bool first = true;
+  for (unsigned i = 0; i < d->n_fields; i++)
+    {
+      const ProtobufCFieldDescriptor *f = &d->fields[i];
+      const char *base = (const char *) m + f->offset;
+      if (f->label == PROTOBUF_C_LABEL_REPEATED)
+        {
+          size_t n = *(const size_t *) ((const char *) m + f->quantifier_offset);
+          if (n == 0)
+            continue;
+          sb_add (b, "%s%s:[", first ? "" : " ", f->name);
+          const char *arr = *(char *const *) base;
+          for (size_t k = 0; k < n && k < 8; k++)
+            {
+              if (k)
+                sb_add (b, " ");
+              scalar (b, f, arr + k * elem_size (f->type), depth);
+            }
+          if (n > 8)
+            sb_add (b, " ...(%zu)", n);
+          sb_add (b, "]");
+          first = false;
+          continue;
+        }
+      /* proto3: skip defaults */
+      bool empty = false;
+      switch (f->type)
+        {
+        case PROTOBUF_C_TYPE_STRING:
+          empty = *(char *const *) base == NULL || **(char *const *) base == '\0';
+          break;
+        case PROTOBUF_C_TYPE_MESSAGE:
+          empty = *(void *const *) base == NULL;
+          break;
+        case PROTOBUF_C_TYPE_BYTES:
+          empty = ((const ProtobufCBinaryData *) base)->len == 0;
+          break;
+        default:
+          {
+            static const char zero[8];
+            empty = memcmp (base, zero, elem_size (f->type)) == 0;
+          }
+        }
+      if (empty)
+        continue;
+      sb_add (b, "%s%s:", first ? "" : " ", f->name);
+      scalar (b, f, base, depth);
+      first = false;
+    }
+  sb_add (b, "}");
+}
+
+char *
+sc_pb_describe (const ProtobufCMessage *m)
+{
+  strbuf b = { NULL, 0, 0 };
+  sb_add (&b, "%s", "");
+  if (m)
+    describe_into (&b, m, 0);
+  else
+    sb_add (&b, "null");
+  return b.s;
 }

@@ -31,6 +31,11 @@ const char *sc_any_type_name (const char *type_url);
 ProtobufCMessage *sc_any_unpack (const Google__Protobuf__Any *any,
                                  const ProtobufCMessageDescriptor *desc);
 
+/* One-line text form of a message for transcripts: Name{field:value ...},
+ * strings quoted and cut at 80 chars, bytes as their length, nested messages
+ * and Any payloads of known types expanded.  Heap string. */
+char *sc_pb_describe (const ProtobufCMessage *m);
+
 /* Registry of message types carried in Any: events, runc options, details. */
 const ProtobufCMessageDescriptor *sc_pb_lookup_type (const char *type_url);
 

@@ -1,0 +1,176 @@
+/* The conformance catalogue: cases with stable ids, levels and references,
+ * and the API a case body uses (t_*).  Each case runs in its own child
+ * process with its own shim, namespace, bundle, FIFOs and events sink. */
+#ifndef SHIMCHECK_CATALOGUE_H
+#define SHIMCHECK_CATALOGUE_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "containerd/task/shim.pb-c.h"
+#include "env.h"
+#include "events_sink.h"
+#include "launcher.h"
+
+typedef enum sc_level
+{
+  SC_MUST = 0,   /* containerd's runtime-v2 doc says MUST, or containerd breaks without it */
+  SC_SHOULD = 1, /* SHOULD, or what a correct shim does where containerd copes either way */
+  SC_COMPAT = 2, /* what containerd-shim-runc-v2 does where the doc is silent */
+} sc_level;
+
+const char *sc_level_name (sc_level l);
+
+typedef struct sc_t sc_t;
+typedef void (*sc_case_fn) (sc_t *t);
+
+typedef struct sc_case
+{
+  const char *id;      /* group.name, stable */
+  sc_level level;
+  const char *title;
+  const char *ref;     /* doc section / facts § / containerd test it mirrors */
+  sc_case_fn fn;
+  int timeout_s;       /* 0: the default (30 s), scaled by --timeout-scale */
+} sc_case;
+
+extern const sc_case sc_catalogue[];
+extern const int sc_catalogue_len;
+/* "bootstrap" from "bootstrap.start-prints-one-address" into a static buffer */
+const char *sc_case_group (const sc_case *c);
+
+typedef struct sc_run_config
+{
+  const char *shim;           /* absolute path of the shim under test */
+  const char *runtime_binary; /* optional: passed as runc Options.binary_name */
+  const char *rootfs;         /* busybox rootfs, built once per run */
+  double scale;               /* timeout scale */
+  const char *runtime_for_cleanup; /* runtime CLI used to clean up leftovers */
+} sc_run_config;
+
+typedef enum sc_status
+{
+  SC_PASS = 0,
+  SC_FAIL = 1,
+  SC_SKIP = 2,
+  SC_ERROR = 3, /* shimcheck itself could not run the case */
+} sc_status;
+
+/* stdio of a process, made the way containerd's cio does */
+typedef struct sc_io
+{
+  char *in, *out, *err; /* FIFO paths ("" when not used) */
+  int in_fd, out_fd, err_fd;
+} sc_io;
+
+struct sc_t
+{
+  const sc_case *c;
+  const sc_run_config *cfg;
+  sc_env env;
+  sc_shim *shim;
+  char *dir;          /* case dir: transcript, result */
+  int transcript_fd;
+  sc_status status;
+  char *message;
+  char **evidence;
+  size_t nevidence;
+  jmp_buf jb;
+  char *address;      /* the shim's socket, for cleanup by the runner */
+  int launches;
+};
+
+/* --- outcome (never return) --- */
+void t_fail (sc_t *t, const char *fmt, ...) __attribute__ ((format (printf, 2, 3), noreturn));
+void t_skip (sc_t *t, const char *fmt, ...) __attribute__ ((format (printf, 2, 3), noreturn));
+/* evidence for the report (also in the transcript) */
+void t_note (sc_t *t, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+void t_log (sc_t *t, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+#define T_REQUIRE(t, cond, ...)                                                                    \
+  do                                                                                               \
+    {                                                                                              \
+      if (!(cond))                                                                                 \
+        t_fail ((t), __VA_ARGS__);                                                                 \
+    }                                                                                              \
+  while (0)
+
+int64_t t_ms (sc_t *t, int64_t ms); /* scaled deadline */
+
+/* --- bundles and the shim --- */
+/* A bundle <state>/<ns>/<id> whose root is the shared busybox rootfs (or, with
+ * rootfs_dir NULL and own_rootfs, an empty rootfs/ to mount into). */
+char *t_bundle (sc_t *t, const char *id, const char *const *args, bool terminal);
+char *t_bundle_spec (sc_t *t, const char *id, json_t *spec); /* takes spec */
+json_t *t_spec (sc_t *t, const char *const *args, bool terminal);
+/* Launches the shim under test as containerd does for task id (bundle must
+ * exist), connects, learns its pid by Connect. */
+sc_shim *t_launch (sc_t *t, const char *id, const char *bundle);
+/* t_bundle + t_launch + Create + Start of `args` (NULL: sleep 3600) */
+uint32_t t_running (sc_t *t, const char *id, const char *const *args);
+
+/* --- RPCs: each is recorded in the transcript; they return the code --- */
+int t_rpc (sc_t *t, const char *method, const ProtobufCMessage *req, ProtobufCMessage **resp,
+           char **message);
+int t_create (sc_t *t, const char *id, const char *bundle, const sc_io *io, uint32_t *pid,
+              char **message);
+int t_start (sc_t *t, const char *id, const char *exec_id, uint32_t *pid, char **message);
+int t_kill (sc_t *t, const char *id, const char *exec_id, uint32_t sig, bool all, char **message);
+int t_wait (sc_t *t, const char *id, const char *exec_id, uint32_t *status, int64_t *exited_at_ns,
+            char **message);
+int t_delete (sc_t *t, const char *id, const char *exec_id,
+              Containerd__Task__V2__DeleteResponse **resp, char **message);
+int t_state (sc_t *t, const char *id, const char *exec_id,
+             Containerd__Task__V2__StateResponse **resp, char **message);
+int t_exec (sc_t *t, const char *id, const char *exec_id, const char *const *args,
+            const sc_io *io, bool terminal, char **message);
+int t_exec_json (sc_t *t, const char *id, const char *exec_id, const char *process_json,
+                 const sc_io *io, bool terminal, char **message);
+int t_simple (sc_t *t, const char *method, const char *id, char **message); /* Pause, Resume, Pids, Stats, ... */
+
+/* Wait without blocking: the reply lands in *w */
+typedef struct sc_waiter
+{
+  bool done;
+  int code;
+  uint32_t status;
+  int64_t exited_at_ns;
+  char *message;
+} sc_waiter;
+void t_wait_async (sc_t *t, const char *id, const char *exec_id, sc_waiter *w);
+/* runs the loop until w answered or timeout; false on timeout */
+bool t_wait_for (sc_t *t, sc_waiter *w, int64_t timeout_ms);
+
+/* expectation helpers (fail the case otherwise) */
+void t_ok (sc_t *t, int code, const char *message, const char *what);
+void t_not_ok (sc_t *t, int code, const char *message, const char *what);
+void t_code (sc_t *t, int code, const char *message, int want, const char *what);
+
+/* --- events --- */
+/* index of the first event with topic for container id (and for /tasks/exit
+ * process id pid_id, if non-NULL) at or after from; fails after timeout */
+const sc_event *t_event (sc_t *t, const char *topic, const char *container_id, const char *exec_or_id,
+                         int64_t timeout_ms);
+/* topics of the events about container_id so far, "create,start,exit" style */
+char *t_topics (sc_t *t, const char *container_id);
+size_t t_count_events (sc_t *t, const char *topic, const char *container_id, const char *id);
+
+/* --- stdio --- */
+void t_io (sc_t *t, const char *name, bool with_stdin, bool with_stderr, sc_io *io);
+/* reads out (or err) until EOF or timeout */
+char *t_io_read (sc_t *t, int fd, int64_t timeout_ms, size_t *len);
+void t_io_close (sc_io *io);
+
+/* --- the whole containerd teardown of the case's shim; checks nothing --- */
+void t_teardown (sc_t *t);
+
+/* a runtime wrapper script that logs its calls (and optionally sleeps on
+ * create) in the case dir; returns its path */
+char *t_runtime_wrapper (sc_t *t, const char *name, int sleep_on_create_s);
+/* packed google.protobuf.Any of containerd.runc.v1.Options{binary_name} */
+void t_options_any (const char *binary_name, Google__Protobuf__Any *any);
+
+/* --- running one case in this (child) process --- */
+sc_status sc_case_run (const sc_case *c, const sc_run_config *cfg, const char *dir);
+
+#endif
