@@ -4,6 +4,7 @@
 #ifndef SHIMCHECK_CATALOGUE_H
 #define SHIMCHECK_CATALOGUE_H
 
+#include <jansson.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -79,6 +80,8 @@ struct sc_t
   jmp_buf jb;
   char *address;      /* the shim's socket, for cleanup by the runner */
   int launches;
+  char **tasks;       /* created and not deleted: teardown ends them */
+  size_t ntasks;
 };
 
 /* --- outcome (never return) --- */
@@ -141,10 +144,12 @@ void t_wait_async (sc_t *t, const char *id, const char *exec_id, sc_waiter *w);
 /* runs the loop until w answered or timeout; false on timeout */
 bool t_wait_for (sc_t *t, sc_waiter *w, int64_t timeout_ms);
 
-/* expectation helpers (fail the case otherwise) */
-void t_ok (sc_t *t, int code, const char *message, const char *what);
-void t_not_ok (sc_t *t, int code, const char *message, const char *what);
-void t_code (sc_t *t, int code, const char *message, int want, const char *what);
+/* expectation helpers (fail the case otherwise).  They take the address of
+ * the message variable the RPC filled, read it after the call (argument
+ * evaluation order is unspecified in C), and free it. */
+void t_ok (sc_t *t, int code, char **message, const char *what);
+void t_not_ok (sc_t *t, int code, char **message, const char *what);
+void t_code (sc_t *t, int code, char **message, int want, const char *what);
 
 /* --- events --- */
 /* index of the first event with topic for container id (and for /tasks/exit

@@ -12,6 +12,8 @@ usage (FILE *f)
            "usage: shimcheck <command> [options]\n"
            "\n"
            "commands:\n"
+           "  run --shim PATH     certify a shim: the conformance catalogue, with reports\n"
+           "  list                the catalogue: case ids, levels, titles\n"
            "  probe --shim PATH   launch a shim as containerd does and check the basics\n"
            "  version             print shimcheck's version\n"
            "\n"
@@ -31,6 +33,10 @@ main (int argc, char **argv)
   const char *cmd = argv[1];
   if (strcmp (cmd, "probe") == 0)
     return cmd_probe (argc - 1, argv + 1);
+  if (strcmp (cmd, "run") == 0)
+    return cmd_run (argc - 1, argv + 1);
+  if (strcmp (cmd, "list") == 0)
+    return cmd_list (argc - 1, argv + 1);
   if (strcmp (cmd, "version") == 0 || strcmp (cmd, "--version") == 0)
     {
       printf ("shimcheck %s\n", SHIMCHECK_VERSION);

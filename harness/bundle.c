@@ -147,8 +147,16 @@ sc_bundle_create (const char *state, const char *ns, const char *id, const json_
   free (rootfs);
   if (rc == 0 && spec != NULL)
     {
+      /* as containerd does: cgroupsPath "/<namespace>/<id>" unless the spec
+       * has one, so tasks of the same id in other namespaces never share a
+       * cgroup */
+      json_t *copy = json_deep_copy (spec);
+      json_t *lx = json_object_get (copy, "linux");
+      if (json_is_object (lx) && json_object_get (lx, "cgroupsPath") == NULL)
+        json_object_set_new (lx, "cgroupsPath", json_sprintf ("/%s/%s", ns, id));
       char *cfg = sc_xasprintf ("%s/config.json", b);
-      rc = sc_oci_write (spec, cfg, err);
+      rc = sc_oci_write (copy, cfg, err);
+      json_decref (copy);
       if (rc == 0)
         chmod (cfg, 0666);
       free (cfg);

@@ -81,6 +81,21 @@ sc_env_cleanup_runtime_state (const char *ns, const char *runtime)
     closedir (d);
   rmdir (root); /* only once empty */
   free (root);
+  /* the runtime removes /<ns>/<id> cgroups; the per-namespace parents are ours */
+  DIR *cg = opendir ("/sys/fs/cgroup");
+  while (cg && (de = readdir (cg)) != NULL)
+    {
+      if (de->d_name[0] == '.')
+        continue;
+      char *p = sc_xasprintf ("/sys/fs/cgroup/%s/%s", de->d_name, ns);
+      rmdir (p);
+      free (p);
+    }
+  if (cg)
+    closedir (cg);
+  char *unified = sc_xasprintf ("/sys/fs/cgroup/%s", ns);
+  rmdir (unified);
+  free (unified);
 }
 
 size_t

@@ -38,6 +38,8 @@ cleanup() {
   grep -o " $T[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf "$T"
   rmdir "/run/containerd/runc/$NS" 2>/dev/null
+  # containerd made per-namespace cgroup parents for our namespace
+  for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
   true
 }
 trap cleanup EXIT

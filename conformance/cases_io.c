@@ -1,0 +1,551 @@
+/* Conformance cases: io, state/control, ttrpc robustness. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cases.h"
+#include "containerd/cgroups/metrics.pb-c.h"
+#include "frame.h"
+#include "pb.h"
+#include "ttrpc/ttrpc.pb-c.h"
+
+static const char *const SLEEP[] = { "sleep", "3600", NULL };
+
+/* a task with the given args and FIFOs, created and started */
+static void
+io_task (sc_t *t, const char *const *args, bool with_stdin, bool with_stderr, bool terminal, sc_io *io)
+{
+  char *b = t_bundle (t, "c1", args, terminal);
+  t_launch (t, "c1", b);
+  t_io (t, "c1", with_stdin, with_stderr, io);
+  Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  char *msg = NULL;
+  uint32_t pid;
+  (void) r;
+  if (terminal)
+    {
+      /* Create with terminal=true has to go through t_rpc (t_create has no flag) */
+      Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+      cr.id = (char *) "c1";
+      cr.bundle = b;
+      cr.terminal = true;
+      cr.stdin = io->in;
+      cr.stdout = io->out;
+      cr.stderr = io->err;
+      Google__Protobuf__Any any;
+      if (t->cfg->runtime_binary)
+        {
+          t_options_any (t->cfg->runtime_binary, &any);
+          cr.options = &any;
+        }
+      int code = t_rpc (t, "Create", &cr.base, NULL, &msg);
+      if (cr.options)
+        sc_any_clear (&any);
+      t_ok (t, code, &msg, "Create with a terminal");
+      t->tasks = sc_xrealloc (t->tasks, (t->ntasks + 1) * sizeof (char *));
+      t->tasks[t->ntasks++] = sc_xstrdup ("c1");
+    }
+  else
+    t_ok (t, t_create (t, "c1", b, io, &pid, &msg), &msg, "Create");
+  free (b);
+}
+
+static void
+start (sc_t *t)
+{
+  char *msg = NULL;
+  t_ok (t, t_start (t, "c1", NULL, NULL, &msg), &msg, "Start");
+}
+
+static uint32_t
+wait_c1 (sc_t *t)
+{
+  uint32_t st = 0;
+  char *msg = NULL;
+  t_ok (t, t_wait (t, "c1", NULL, &st, NULL, &msg), &msg, "Wait");
+  return st;
+}
+
+/* ------------------------------------------------------------------ io */
+
+CASE (io_stdin_cat_closeio)
+{
+  static const char *const a[] = { "cat", NULL };
+  sc_io io;
+  io_task (t, a, true, true, false, &io);
+  start (t);
+  const char line[] = "through stdin\n";
+  T_REQUIRE (t, write (io.in_fd, line, sizeof (line) - 1) == (ssize_t) sizeof (line) - 1, "write stdin");
+  Containerd__Task__V2__CloseIORequest c = CONTAINERD__TASK__V2__CLOSE_IOREQUEST__INIT;
+  c.id = (char *) "c1";
+  c.stdin = true;
+  char *msg = NULL;
+  t_ok (t, t_rpc (t, "CloseIO", &c.base, NULL, &msg), &msg, "CloseIO");
+  close (io.in_fd);
+  io.in_fd = -1;
+  char *out = t_io_read (t, io.out_fd, 10000, NULL);
+  uint32_t st = wait_c1 (t);
+  t_note (t, "cat echoed \"%s\" and exited %u after CloseIO", out, st);
+  T_REQUIRE (t, strcmp (out, line) == 0, "stdin did not come back out");
+  T_REQUIRE (t, st == 0, "cat did not see EOF (exit %u)", st);
+  free (out);
+  t_io_close (&io);
+}
+
+CASE (io_no_stdin)
+{
+  static const char *const a[] = { "sh", "-c", "echo no-stdin; cat", NULL };
+  sc_io io;
+  io_task (t, a, false, true, false, &io);
+  start (t);
+  char *msg = NULL;
+  Containerd__Task__V2__CloseIORequest c = CONTAINERD__TASK__V2__CLOSE_IOREQUEST__INIT;
+  c.id = (char *) "c1";
+  c.stdin = true;
+  t_ok (t, t_rpc (t, "CloseIO", &c.base, NULL, &msg), &msg, "CloseIO without stdin");
+  uint32_t st = wait_c1 (t);
+  char *out = t_io_read (t, io.out_fd, 5000, NULL);
+  t_note (t, "stdout \"%s\", exit %u (stdin is /dev/null)", out, st);
+  T_REQUIRE (t, st == 0 && strcmp (out, "no-stdin\n") == 0, "TestContainerNoSTDIN behaviour differs");
+  free (out);
+  t_io_close (&io);
+}
+
+CASE (io_stdout_stderr_separated)
+{
+  static const char *const a[] = { "sh", "-c", "echo to-out; echo to-err >&2", NULL };
+  sc_io io;
+  io_task (t, a, false, true, false, &io);
+  start (t);
+  char *out = t_io_read (t, io.out_fd, 10000, NULL);
+  char *err = t_io_read (t, io.err_fd, 10000, NULL);
+  t_note (t, "stdout \"%s\" stderr \"%s\"", out, err);
+  T_REQUIRE (t, strcmp (out, "to-out\n") == 0 && strcmp (err, "to-err\n") == 0, "streams mixed or lost");
+  free (out);
+  free (err);
+  t_io_close (&io);
+}
+
+CASE (io_large_output_intact)
+{
+  /* 10 MiB of "0123456789abcde\n" */
+  static const char *const a[] = { "sh", "-c", "yes 0123456789abcde | head -c 10485760", NULL };
+  sc_io io;
+  io_task (t, a, false, true, false, &io);
+  start (t);
+  size_t n;
+  char *out = t_io_read (t, io.out_fd, 60000, &n);
+  size_t bad = 0;
+  for (size_t i = 0; i < n; i++)
+    if (out[i] != "0123456789abcde\n"[i % 16])
+      {
+        bad = i + 1;
+        break;
+      }
+  uint32_t st = wait_c1 (t);
+  t_note (t, "%zu bytes of 10485760 arrived%s; exit %u", n, bad ? ", corrupted" : " intact", st);
+  T_REQUIRE (t, n == 10485760 && bad == 0, "output lost or corrupted (first bad byte at %zu)", bad ? bad - 1 : n);
+  free (out);
+  t_io_close (&io);
+}
+
+CASE (io_tty_output_and_resize)
+{
+  static const char *const a[] = { "sh", "-c", "stty size; echo tty-ok", NULL };
+  sc_io io;
+  io_task (t, a, false, false, true, &io);
+  Containerd__Task__V2__ResizePtyRequest r = CONTAINERD__TASK__V2__RESIZE_PTY_REQUEST__INIT;
+  r.id = (char *) "c1";
+  r.width = 100;
+  r.height = 40;
+  char *msg = NULL;
+  t_ok (t, t_rpc (t, "ResizePty", &r.base, NULL, &msg), &msg, "ResizePty before Start");
+  start (t);
+  char *out = t_io_read (t, io.out_fd, 10000, NULL);
+  t_note (t, "tty output: %s", out);
+  T_REQUIRE (t, strstr (out, "40 100"), "the window size did not reach the terminal");
+  T_REQUIRE (t, strstr (out, "tty-ok\r\n"), "not a terminal stream (no CRLF)");
+  free (out);
+  t_io_close (&io);
+}
+
+CASE (io_resize_without_tty)
+{
+  t_running (t, "c1", SLEEP);
+  Containerd__Task__V2__ResizePtyRequest r = CONTAINERD__TASK__V2__RESIZE_PTY_REQUEST__INIT;
+  r.id = (char *) "c1";
+  r.width = 80;
+  r.height = 24;
+  char *msg = NULL;
+  t_ok (t, t_rpc (t, "ResizePty", &r.base, NULL, &msg), &msg, "ResizePty on a task without a tty");
+}
+
+CASE (io_output_drained_before_delete)
+{
+  static const char *const a[] = { "sh", "-c", "seq 1 2000; echo last-line", NULL };
+  sc_io io;
+  io_task (t, a, false, true, false, &io);
+  start (t);
+  wait_c1 (t);
+  char *msg = NULL;
+  t_ok (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, "Delete");
+  /* only now read: everything must already be in the FIFO */
+  char *out = t_io_read (t, io.out_fd, 5000, NULL);
+  size_t len = strlen (out);
+  t_note (t, "%zu bytes read after Delete returned", len);
+  T_REQUIRE (t, len > 10 && strcmp (out + len - 10, "last-line\n") == 0,
+             "output was not drained before Delete returned");
+  free (out);
+  t_io_close (&io);
+}
+
+/* ------------------------------------------------------------------ state / control */
+
+CASE (control_pause_resume_status)
+{
+  t_running (t, "c1", SLEEP);
+  char *msg = NULL;
+  t_ok (t, t_simple (t, "Pause", "c1", &msg), &msg, "Pause");
+  Containerd__Task__V2__StateResponse *s = NULL;
+  t_ok (t, t_state (t, "c1", NULL, &s, &msg), &msg, "State");
+  int paused = s->status;
+  containerd__task__v2__state_response__free_unpacked (s, NULL);
+  t_ok (t, t_simple (t, "Resume", "c1", &msg), &msg, "Resume");
+  t_ok (t, t_state (t, "c1", NULL, &s, &msg), &msg, "State");
+  int resumed = s->status;
+  containerd__task__v2__state_response__free_unpacked (s, NULL);
+  t_note (t, "status after Pause %d, after Resume %d", paused, resumed);
+  T_REQUIRE (t, paused == CONTAINERD__V1__TYPES__STATUS__PAUSED, "not PAUSED after Pause");
+  T_REQUIRE (t, resumed == CONTAINERD__V1__TYPES__STATUS__RUNNING, "not RUNNING after Resume");
+}
+
+CASE (control_paused_resumed_events)
+{
+  t_running (t, "c1", SLEEP);
+  char *msg = NULL;
+  t_ok (t, t_simple (t, "Pause", "c1", &msg), &msg, "Pause");
+  t_ok (t, t_simple (t, "Resume", "c1", &msg), &msg, "Resume");
+  const sc_event *r = t_event (t, "/tasks/resumed", "c1", NULL, 5000);
+  const sc_event *p = t_event (t, "/tasks/paused", "c1", NULL, 1000);
+  t_note (t, "paused #%llu, resumed #%llu", (unsigned long long) p->seq, (unsigned long long) r->seq);
+  T_REQUIRE (t, p->seq < r->seq, "resumed came before paused");
+}
+
+CASE (control_update_resources)
+{
+  t_running (t, "c1", SLEEP);
+  const char *json = "{\"memory\":{\"limit\":67108864}}";
+  Google__Protobuf__Any any;
+  sc_any_set (&any, "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources", json, strlen (json));
+  Containerd__Task__V2__UpdateTaskRequest u = CONTAINERD__TASK__V2__UPDATE_TASK_REQUEST__INIT;
+  u.id = (char *) "c1";
+  u.resources = &any;
+  char *msg = NULL;
+  int code = t_rpc (t, "Update", &u.base, NULL, &msg);
+  sc_any_clear (&any);
+  t_ok (t, code, &msg, "Update memory limit 64 MiB");
+}
+
+CASE (control_stats_decodable)
+{
+  t_running (t, "c1", SLEEP);
+  Containerd__Task__V2__StatsRequest q = CONTAINERD__TASK__V2__STATS_REQUEST__INIT;
+  q.id = (char *) "c1";
+  Containerd__Task__V2__StatsResponse *r = NULL;
+  char *msg = NULL;
+  t_ok (t, t_rpc (t, "Stats", &q.base, (ProtobufCMessage **) &r, &msg), &msg, "Stats");
+  T_REQUIRE (t, r->stats, "Stats returned no Any");
+  const char *type = sc_any_type_name (r->stats->type_url);
+  bool v1 = strcmp (type, "io.containerd.cgroups.v1.Metrics") == 0;
+  bool v2 = strcmp (type, "io.containerd.cgroups.v2.Metrics") == 0;
+  t_note (t, "Stats: %s, %zu bytes", r->stats->type_url, r->stats->value.len);
+  T_REQUIRE (t, v1 || v2, "unknown stats type %s", r->stats->type_url);
+  if (v1)
+    {
+      Io__Containerd__Cgroups__V1__Metrics *m = io__containerd__cgroups__v1__metrics__unpack (
+        NULL, r->stats->value.len, r->stats->value.data);
+      T_REQUIRE (t, m, "the v1 Metrics do not decode");
+      t_note (t, "pids.current %llu, memory usage %llu",
+              (unsigned long long) (m->pids ? m->pids->current : 0),
+              (unsigned long long) (m->memory && m->memory->usage ? m->memory->usage->usage : 0));
+      io__containerd__cgroups__v1__metrics__free_unpacked (m, NULL);
+    }
+  containerd__task__v2__stats_response__free_unpacked (r, NULL);
+}
+
+CASE (control_connect_task_pid)
+{
+  uint32_t pid = t_running (t, "c1", SLEEP);
+  Containerd__Task__V2__ConnectRequest q = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
+  q.id = (char *) "c1";
+  Containerd__Task__V2__ConnectResponse *r = NULL;
+  char *msg = NULL;
+  t_ok (t, t_rpc (t, "Connect", &q.base, (ProtobufCMessage **) &r, &msg), &msg, "Connect");
+  t_note (t, "Connect shim_pid %u task_pid %u (init %u)", r->shim_pid, r->task_pid, pid);
+  bool ok = r->task_pid == pid && r->shim_pid > 0;
+  containerd__task__v2__connect_response__free_unpacked (r, NULL);
+  T_REQUIRE (t, ok, "Connect must report the task's init pid");
+}
+
+CASE (control_state_fields)
+{
+  char *b = t_bundle (t, "c1", SLEEP, false);
+  t_launch (t, "c1", b);
+  sc_io io;
+  t_io (t, "c1", false, true, &io);
+  uint32_t pid = 0;
+  char *msg = NULL;
+  t_ok (t, t_create (t, "c1", b, &io, &pid, &msg), &msg, "Create");
+  Containerd__Task__V2__StateResponse *s = NULL;
+  t_ok (t, t_state (t, "c1", NULL, &s, &msg), &msg, "State");
+  t_note (t, "State id %s bundle %s pid %u stdout %s", s->id, s->bundle, s->pid, s->stdout);
+  bool ok = strcmp (s->id, "c1") == 0 && strcmp (s->bundle, b) == 0 && s->pid == pid
+            && strcmp (s->stdout, io.out) == 0 && strcmp (s->stderr, io.err) == 0;
+  containerd__task__v2__state_response__free_unpacked (s, NULL);
+  T_REQUIRE (t, ok, "State must echo id, bundle, pid and the stdio paths");
+  t_io_close (&io);
+  free (b);
+}
+
+CASE (control_pids_includes_init)
+{
+  uint32_t pid = t_running (t, "c1", SLEEP);
+  Containerd__Task__V2__PidsRequest q = CONTAINERD__TASK__V2__PIDS_REQUEST__INIT;
+  q.id = (char *) "c1";
+  Containerd__Task__V2__PidsResponse *r = NULL;
+  char *msg = NULL;
+  t_ok (t, t_rpc (t, "Pids", &q.base, (ProtobufCMessage **) &r, &msg), &msg, "Pids");
+  bool found = false;
+  for (size_t i = 0; i < r->n_processes; i++)
+    found |= r->processes[i]->pid == pid;
+  t_note (t, "%zu pids, init %u %s", r->n_processes, pid, found ? "listed" : "missing");
+  containerd__task__v2__pids_response__free_unpacked (r, NULL);
+  T_REQUIRE (t, found, "Pids does not list the init");
+}
+
+/* ------------------------------------------------------------------ ttrpc */
+
+static void
+launched (sc_t *t)
+{
+  char *b = t_bundle (t, "c1", SLEEP, false);
+  t_launch (t, "c1", b);
+  free (b);
+}
+
+static void
+still_alive (sc_t *t, const char *after)
+{
+  Containerd__Task__V2__ConnectRequest q = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
+  q.id = (char *) "c1";
+  char *msg = NULL;
+  int code = t_rpc (t, "Connect", &q.base, NULL, &msg);
+  if (code != 0)
+    t_fail (t, "the shim does not answer Connect after %s: %s: %s", after, sc_code_name (code), msg);
+}
+
+CASE (ttrpc_unknown_method_unimplemented)
+{
+  launched (t);
+  sc_rpc_result r = { 0 };
+  sc_call_opts o = { .timeout_ms = t_ms (t, 5000) };
+  sc_ttrpc_call_sync (t->shim->rpc, t->shim->task.service, "NoSuchMethod", NULL, 0, &o, &r);
+  t_code (t, r.code, &r.message, SC_UNIMPLEMENTED, "unknown method");
+  sc_rpc_result_release (&r);
+}
+
+CASE (ttrpc_unknown_service_unimplemented)
+{
+  launched (t);
+  sc_rpc_result r = { 0 };
+  sc_call_opts o = { .timeout_ms = t_ms (t, 5000) };
+  sc_ttrpc_call_sync (t->shim->rpc, "containerd.task.v9.Task", "State", NULL, 0, &o, &r);
+  t_code (t, r.code, &r.message, SC_UNIMPLEMENTED, "unknown service");
+  sc_rpc_result_release (&r);
+}
+
+CASE (ttrpc_oversized_request)
+{
+  launched (t);
+  size_t n = SC_FRAME_MAX_DATA + 1;
+  uint8_t *big = sc_xcalloc (1, n);
+  sc_rpc_result r = { 0 };
+  sc_ttrpc_call_raw_sync (t->shim->rpc, 0, SC_MSG_REQUEST, 0, big, n, NULL, 0, t_ms (t, 10000), &r);
+  free (big);
+  t_code (t, r.code, &r.message, SC_RESOURCE_EXHAUSTED, "a 4 MiB + 1 request");
+  sc_rpc_result_release (&r);
+  still_alive (t, "an oversized request");
+}
+
+CASE (ttrpc_garbage_envelope)
+{
+  launched (t);
+  const uint8_t junk[] = { 0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01 };
+  sc_rpc_result r = { 0 };
+  sc_ttrpc_call_raw_sync (t->shim->rpc, 0, SC_MSG_REQUEST, 0, junk, sizeof (junk), NULL, 0,
+                          t_ms (t, 5000), &r);
+  t_code (t, r.code, &r.message, SC_INVALID_ARGUMENT, "a request that is not a ttrpc.Request");
+  sc_rpc_result_release (&r);
+  still_alive (t, "a garbage envelope");
+}
+
+CASE (ttrpc_even_stream_id)
+{
+  launched (t);
+  Ttrpc__Request req = TTRPC__REQUEST__INIT;
+  req.service = (char *) t->shim->task.service;
+  req.method = (char *) "Connect";
+  size_t len;
+  uint8_t *body = sc_pb_pack (&req.base, &len);
+  sc_rpc_result r = { 0 };
+  sc_ttrpc_call_raw_sync (t->shim->rpc, 1000, SC_MSG_REQUEST, 0, body, len, NULL, 0, t_ms (t, 5000), &r);
+  free (body);
+  t_code (t, r.code, &r.message, SC_INVALID_ARGUMENT, "a request on an even stream id");
+  sc_rpc_result_release (&r);
+}
+
+typedef struct tally
+{
+  int done, ok;
+} tally;
+
+static void
+tally_cb (sc_rpc_result *res, void *data)
+{
+  tally *c = data;
+  c->done++;
+  c->ok += res->code == 0;
+}
+
+static bool
+tally_full (void *data)
+{
+  return ((tally *) data)->done >= 100;
+}
+
+CASE (ttrpc_hundred_concurrent_calls)
+{
+  t_running (t, "c1", SLEEP);
+  Containerd__Task__V2__StateRequest q = CONTAINERD__TASK__V2__STATE_REQUEST__INIT;
+  q.id = (char *) "c1";
+  size_t len;
+  uint8_t *buf = sc_pb_pack (&q.base, &len);
+  tally c = { 0, 0 };
+  sc_call_opts o = { .timeout_ms = t_ms (t, 20000) };
+  for (int i = 0; i < 100; i++)
+    sc_ttrpc_call_async (t->shim->rpc, t->shim->task.service, "State", buf, len, &o, tally_cb, &c);
+  free (buf);
+  sc_loop_run_until (t->env.loop, tally_full, &c, sc_deadline_in_ms (t_ms (t, 25000)));
+  t_note (t, "%d of 100 concurrent State calls answered OK", c.ok);
+  T_REQUIRE (t, c.ok == 100, "%d answered, %d OK", c.done, c.ok);
+}
+
+CASE (ttrpc_disconnect_during_wait)
+{
+  t_running (t, "c1", SLEEP);
+  /* a second connection blocks in Wait, then goes away */
+  sc_ttrpc_client *other = NULL;
+  sc_error err = SC_ERROR_INIT;
+  T_REQUIRE (t, sc_ttrpc_client_dial_unix (t->env.loop, t->shim->addr.name, t->shim->addr.abstract,
+                                           t_ms (t, 5000), &other, &err) == 0,
+             "second connection: %s", err.msg);
+  sc_ttrpc_client_set_namespace (other, t->env.ns);
+  Containerd__Task__V2__WaitRequest w = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
+  w.id = (char *) "c1";
+  size_t len;
+  uint8_t *buf = sc_pb_pack (&w.base, &len);
+  sc_ttrpc_call_async (other, t->shim->task.service, "Wait", buf, len, NULL, NULL, NULL);
+  free (buf);
+  sc_loop_run_once (t->env.loop, 100);
+  sc_ttrpc_client_free (other);
+  sc_loop_run_once (t->env.loop, 100);
+  t_note (t, "a client went away during a blocked Wait");
+  still_alive (t, "a client left during Wait");
+  char *msg = NULL;
+  t_ok (t, t_kill (t, "c1", NULL, SIGKILL, false, &msg), &msg, "Kill");
+  uint32_t st = 0;
+  t_ok (t, t_wait (t, "c1", NULL, &st, NULL, &msg), &msg, "Wait on the first connection");
+  T_REQUIRE (t, st == 137, "exit %u", st);
+}
+
+typedef struct create_ctx
+{
+  bool done;
+  int code;
+} create_ctx;
+
+static void
+create_cb (sc_rpc_result *res, void *data)
+{
+  create_ctx *c = data;
+  c->done = true;
+  c->code = res->code;
+}
+
+static bool
+create_done (void *data)
+{
+  return ((create_ctx *) data)->done;
+}
+
+CASE (ttrpc_slow_runtime_does_not_block)
+{
+  t_running (t, "c1", SLEEP);
+  char *slow = t_runtime_wrapper (t, "slow-runc", 3);
+  char *b2 = t_bundle (t, "c2", SLEEP, false);
+  Google__Protobuf__Any any;
+  t_options_any (slow, &any);
+  Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  r.id = (char *) "c2";
+  r.bundle = b2;
+  r.options = &any;
+  size_t len;
+  uint8_t *buf = sc_pb_pack (&r.base, &len);
+  sc_any_clear (&any);
+  create_ctx cc = { false, 0 };
+  sc_call_opts o = { .timeout_ms = t_ms (t, 30000) };
+  t_log (t, "-> Create c2 through a runtime that sleeps 3 s on create");
+  sc_ttrpc_call_async (t->shim->rpc, t->shim->task.service, "Create", buf, len, &o, create_cb, &cc);
+  free (buf);
+  t->tasks = sc_xrealloc (t->tasks, (t->ntasks + 1) * sizeof (char *));
+  t->tasks[t->ntasks++] = sc_xstrdup ("c2");
+  sc_loop_run_once (t->env.loop, 300); /* let the slow create begin */
+  int64_t t0 = sc_now_mono_ns ();
+  char *msg = NULL;
+  int code = t_state (t, "c1", NULL, NULL, &msg);
+  double ms = (sc_now_mono_ns () - t0) / 1e6;
+  t_note (t, "State of another task took %.0f ms while Create c2 was in the runtime", ms);
+  sc_loop_run_until (t->env.loop, create_done, &cc, sc_deadline_in_ms (t_ms (t, 30000)));
+  t_ok (t, code, &msg, "State during the slow Create");
+  T_REQUIRE (t, ms < 1000, "State waited %.0f ms for another task's runtime call", ms);
+  free (slow);
+  free (b2);
+}
+
+CASE (ttrpc_garbage_payload_every_rpc)
+{
+  t_running (t, "c1", SLEEP);
+  const ProtobufCServiceDescriptor *sd = &containerd__task__v2__task__descriptor;
+  const uint8_t junk[] = { 0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0xff };
+  int accepted = 0;
+  for (unsigned i = 0; i < sd->n_methods; i++)
+    {
+      sc_rpc_result r = { 0 };
+      sc_call_opts o = { .timeout_ms = t_ms (t, 5000) };
+      sc_ttrpc_call_sync (t->shim->rpc, t->shim->task.service, sd->methods[i].name, junk,
+                          sizeof (junk), &o, &r);
+      t_log (t, "%s with a garbage payload -> %s", sd->methods[i].name, sc_code_name (r.code));
+      if (r.code == SC_OK || (r.local && r.code != SC_DEADLINE_EXCEEDED))
+        accepted++;
+      if (r.local)
+        t_fail (t, "%s with a garbage payload: %s (the shim died or hung up)", sd->methods[i].name,
+                r.message);
+      sc_rpc_result_release (&r);
+    }
+  t_note (t, "17 RPCs with undecodable payloads: %d accepted", accepted);
+  T_REQUIRE (t, accepted == 0, "%d RPCs accepted an undecodable payload", accepted);
+  still_alive (t, "garbage payloads");
+}

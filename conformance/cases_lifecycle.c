@@ -1,0 +1,638 @@
+/* Conformance cases: bootstrap, create, start, signal. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cases.h"
+#include "oci_spec.h"
+#include "pb.h"
+
+/* ------------------------------------------------------------------ bootstrap */
+
+CASE (bootstrap_start_prints_one_address)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  sc_shim *s = t_launch (t, "c1", b);
+  t_note (t, "start printed \"%s\"%s", s->start.out, s->addr.json ? " (JSON bootstrap params)" : "");
+  T_REQUIRE (t, s->addr.address && *s->addr.address, "no address");
+  free (b);
+}
+
+CASE (bootstrap_start_exits_promptly)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  sc_shim *s = t_launch (t, "c1", b);
+  /* the launcher already failed the case if start hung or left its output
+   * open; record how long it took */
+  t_note (t, "start exited in %.1f ms and released its stdout/stderr", s->start.elapsed_ns / 1e6);
+  T_REQUIRE (t, s->start.elapsed_ns < t_ms (t, 5000) * 1000000, "start took %.1f s",
+             s->start.elapsed_ns / 1e9);
+  free (b);
+}
+
+CASE (bootstrap_socket_is_private_path)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  sc_shim *s = t_launch (t, "c1", b);
+  T_REQUIRE (t, !s->addr.abstract,
+             "abstract socket @%s: any process in the host network namespace can reach it "
+             "(CVE-2020-15257)",
+             s->addr.name);
+  struct stat st;
+  T_REQUIRE (t, stat (s->addr.name, &st) == 0, "stat %s: %s", s->addr.name, strerror (errno));
+  T_REQUIRE (t, S_ISSOCK (st.st_mode), "%s is not a socket", s->addr.name);
+  t_note (t, "%s mode %04o", s->addr.name, st.st_mode & 07777);
+  T_REQUIRE (t, (st.st_mode & 0077) == 0, "socket mode %04o lets group/other connect",
+             st.st_mode & 07777);
+  free (b);
+}
+
+CASE (bootstrap_second_start_same_address)
+{
+  json_t *s1 = t_spec (t, NULL, false), *s2 = t_spec (t, NULL, false);
+  json_object_set_new (s1, "annotations", json_pack ("{s:s}", "io.containerd.runc.v2.group", "grp"));
+  json_object_set_new (s2, "annotations", json_pack ("{s:s}", "io.containerd.runc.v2.group", "grp"));
+  char *b1 = t_bundle_spec (t, "g1", s1), *b2 = t_bundle_spec (t, "g2", s2);
+  sc_shim *first = t_launch (t, "g1", b1);
+  sc_launch_opts o = { .shim = t->cfg->shim, .ns = t->env.ns, .id = "g2", .bundle = b2,
+                       .grpc_address = t->env.grpc_address, .ttrpc_address = t->env.ttrpc_address,
+                       .start_timeout_ms = t_ms (t, 5000) };
+  sc_shim *second = NULL;
+  sc_error err = SC_ERROR_INIT;
+  int rc = sc_shim_start (t->env.loop, &o, &second, &err);
+  char *addr2 = second && second->addr.address ? sc_xstrdup (second->addr.address) : NULL;
+  if (second)
+    second->daemon_pid = 0; /* the shared daemon belongs to the first */
+  sc_shim_free (second);
+  T_REQUIRE (t, rc == 0, "second start: %s", err.msg);
+  t_note (t, "first %s, second %s", first->addr.address, addr2);
+  T_REQUIRE (t, strcmp (first->addr.address, addr2) == 0,
+             "two tasks of one group got different shims");
+  free (addr2);
+  free (b1);
+  free (b2);
+}
+
+CASE (bootstrap_delete_after_sigkill)
+{
+  uint32_t pid = t_running (t, "c1", NULL);
+  sc_shim *s = t->shim;
+  T_REQUIRE (t, s->daemon_pid > 0, "shim pid unknown");
+  kill (s->daemon_pid, SIGKILL);
+  sc_shim_wait_exit (s, t_ms (t, 5000));
+  sc_shim_disconnect (s);
+  Containerd__Task__V2__DeleteResponse *d = NULL;
+  sc_run_result run;
+  sc_error err = SC_ERROR_INIT;
+  int rc = sc_shim_delete (s, &d, &run, &err);
+  t_log (t, "delete stderr: %s", run.err);
+  sc_run_result_release (&run);
+  T_REQUIRE (t, rc == 0, "%s", err.msg);
+  char ts[64];
+  t_note (t, "DeleteResponse pid %u exit_status %u exited_at %s", d->pid, d->exit_status,
+          sc_ts_format (d->exited_at, ts, sizeof (ts)));
+  containerd__task__v2__delete_response__free_unpacked (d, NULL);
+  /* the task the dead shim left must be gone once delete has run */
+  T_REQUIRE (t, sc_pid_wait_gone ((pid_t) pid, t_ms (t, 3000), NULL) == 0,
+             "task process %u still running after delete", pid);
+  t->ntasks = 0; /* nothing left to tear down through the shim */
+}
+
+CASE (bootstrap_namespace_required)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  char *argv[] = { (char *) t->cfg->shim, (char *) "-address", t->env.grpc_address,
+                   (char *) "-id", (char *) "c1", (char *) "start", NULL };
+  char log[512];
+  snprintf (log, sizeof (log), "%s/log", b);
+  mkfifo (log, 0700);
+  sc_run_opts ro = { .path = t->cfg->shim, .argv = argv, .cwd = b, .merge_stderr = true,
+                     .setpgid = true, .timeout_ms = t_ms (t, 5000), .eof_grace_ms = 300 };
+  sc_run_result r;
+  T_REQUIRE (t, sc_run (&ro, &r, NULL) == 0, "cannot run the shim");
+  t_note (t, "start without -namespace: %s, output \"%s\"", sc_wait_status_str (r.status), r.out);
+  bool failed = !r.timed_out && (!WIFEXITED (r.status) || WEXITSTATUS (r.status) != 0);
+  sc_run_result_release (&r);
+  sc_kill_pgrp_wait (r.pid, 1000);
+  T_REQUIRE (t, failed, "start without -namespace succeeded");
+  free (b);
+}
+
+CASE (bootstrap_long_namespace_and_id)
+{
+  /* TestShimSockLength: a 76-char namespace and a 64-char id */
+  char ns[77], id[65];
+  snprintf (ns, sizeof (ns), "sclong-%d-", (int) getpid ());
+  size_t n = strlen (ns);
+  memset (ns + n, 'n', 76 - n);
+  ns[76] = '\0';
+  memset (id, 'i', 64);
+  id[64] = '\0';
+  /* the long namespace replaces the case's: the runner cleans up under it */
+  sc_env_cleanup_runtime_state (t->env.ns, t->env.runtime);
+  free (t->env.ns);
+  t->env.ns = sc_xstrdup (ns);
+  char *nsf = sc_xasprintf ("%s/ns", t->dir);
+  FILE *f = fopen (nsf, "w");
+  if (f)
+    {
+      fputs (ns, f);
+      fclose (f);
+    }
+  free (nsf);
+  t_running (t, id, NULL);
+  t_note (t, "namespace of %zu and id of %zu characters: task running", strlen (ns), strlen (id));
+}
+
+CASE (bootstrap_version_flag)
+{
+  char *argv[] = { (char *) t->cfg->shim, (char *) "-v", NULL };
+  sc_run_opts ro = { .path = t->cfg->shim, .argv = argv, .merge_stderr = true,
+                     .timeout_ms = t_ms (t, 5000) };
+  sc_run_result r;
+  T_REQUIRE (t, sc_run (&ro, &r, NULL) == 0, "cannot run the shim");
+  t_note (t, "-v: %s: %s", sc_wait_status_str (r.status), r.out);
+  bool ok = r.exited && WIFEXITED (r.status) && WEXITSTATUS (r.status) == 0 && r.out_len > 0;
+  sc_run_result_release (&r);
+  T_REQUIRE (t, ok, "-v did not print a version and exit 0");
+}
+
+CASE (bootstrap_connect_reports_shim_pid)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  sc_shim *s = t_launch (t, "c1", b);
+  Containerd__Task__V2__ConnectRequest q = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
+  q.id = (char *) "c1";
+  Containerd__Task__V2__ConnectResponse *r = NULL;
+  char *msg = NULL;
+  int code = t_rpc (t, "Connect", &q.base, (ProtobufCMessage **) &r, &msg);
+  t_ok (t, code, &msg, "Connect");
+  uint32_t pid = r->shim_pid;
+  containerd__task__v2__connect_response__free_unpacked (r, NULL);
+  t_note (t, "shim_pid %u, start ran as pid %d", pid, (int) s->start.pid);
+  T_REQUIRE (t, pid > 0 && sc_pid_alive ((pid_t) pid), "shim_pid %u is not a live process", pid);
+  T_REQUIRE (t, (pid_t) pid != s->start.pid, "shim_pid is the start process, which has exited");
+  free (b);
+}
+
+CASE (bootstrap_log_fifo_written)
+{
+  t_running (t, "c1", NULL);
+  sc_loop_run_once (t->env.loop, 50);
+  t_note (t, "%zu bytes on the log FIFO", t->shim->log_len);
+  T_REQUIRE (t, t->shim->log_len > 0, "the shim wrote nothing to the bundle's log FIFO");
+}
+
+CASE (bootstrap_containerd16_address)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  sc_shim *s = t_launch (t, "c1", b);
+  t_note (t, "start printed %s", s->start.out);
+  T_REQUIRE (t, !s->addr.json && strncmp (s->start.out, "unix://", 7) == 0,
+             "containerd 1.6 reads start's output as a plain address; JSON bootstrap params "
+             "need containerd >= 1.7");
+  free (b);
+}
+
+/* ------------------------------------------------------------------ create */
+
+CASE (create_pid_matches_state)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch (t, "c1", b);
+  uint32_t pid = 0;
+  char *msg = NULL;
+  t_ok (t, t_create (t, "c1", b, NULL, &pid, &msg), &msg, "Create");
+  T_REQUIRE (t, pid > 0, "Create returned pid 0");
+  Containerd__Task__V2__StateResponse *s = NULL;
+  t_ok (t, t_state (t, "c1", NULL, &s, &msg), &msg, "State");
+  t_note (t, "Create pid %u, State pid %u status %d", pid, s->pid, s->status);
+  bool ok = s->pid == pid && s->status == CONTAINERD__V1__TYPES__STATUS__CREATED;
+  containerd__task__v2__state_response__free_unpacked (s, NULL);
+  T_REQUIRE (t, ok, "State must report the created pid and status CREATED");
+  free (b);
+}
+
+CASE (create_event_fields)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch (t, "c1", b);
+  sc_io io;
+  t_io (t, "c1", false, true, &io);
+  uint32_t pid = 0;
+  char *msg = NULL;
+  t_ok (t, t_create (t, "c1", b, &io, &pid, &msg), &msg, "Create");
+  const sc_event *e = t_event (t, "/tasks/create", "c1", NULL, 5000);
+  T_REQUIRE (t, e->msg, "TaskCreate does not decode: %s", e->decode_error ? e->decode_error : e->type_url);
+  const Containerd__Events__TaskCreate *c = (const void *) e->msg;
+  t_note (t, "TaskCreate container_id=%s bundle=%s pid=%u stdout=%s", c->container_id, c->bundle,
+          c->pid, c->io ? c->io->stdout : "(no io)");
+  T_REQUIRE (t, strcmp (c->bundle, b) == 0, "bundle %s, want %s", c->bundle, b);
+  T_REQUIRE (t, c->pid == pid, "pid %u, Create said %u", c->pid, pid);
+  T_REQUIRE (t, c->io && strcmp (c->io->stdout, io.out) == 0, "io.stdout does not echo the request");
+  T_REQUIRE (t, strcmp (e->ns, t->env.ns) == 0, "envelope namespace %s, want %s", e->ns, t->env.ns);
+  t_io_close (&io);
+  free (b);
+}
+
+CASE (create_duplicate_rejected)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch (t, "c1", b);
+  char *msg = NULL;
+  t_ok (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, "Create");
+  int code = t_create (t, "c1", b, NULL, NULL, &msg);
+  t_not_ok (t, code, &msg, "second Create of c1");
+  free (b);
+}
+
+CASE (create_duplicate_already_exists)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch (t, "c1", b);
+  char *msg = NULL;
+  t_ok (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, "Create");
+  t_code (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, SC_ALREADY_EXISTS, "second Create");
+  free (b);
+}
+
+CASE (create_missing_bundle)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch (t, "c1", b);
+  char *nob = sc_xasprintf ("%s/no-such-bundle", t->env.dir);
+  char *msg = NULL;
+  t_not_ok (t, t_create (t, "c2", nob, NULL, NULL, &msg), &msg, "Create with a missing bundle");
+  free (nob);
+  free (b);
+}
+
+CASE (create_invalid_config)
+{
+  json_t *bad = json_pack ("{s:s, s:{s:s}}", "ociVersion", "1.0.2", "root", "path", "rootfs");
+  char *b = t_bundle_spec (t, "c1", bad); /* no process */
+  t_launch (t, "c1", b);
+  char *msg = NULL;
+  t_not_ok (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, "Create with a config.json without process");
+  sc_events_sink_wait_count (t->env.sink, 1, t_ms (t, 500));
+  T_REQUIRE (t, t_count_events (t, "/tasks/create", "c1", NULL) == 0, "TaskCreate for a failed Create");
+  Containerd__Task__V2__ConnectRequest q = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
+  q.id = (char *) "c1";
+  t_ok (t, t_rpc (t, "Connect", &q.base, NULL, &msg), &msg, "Connect after the failed Create");
+  free (b);
+}
+
+CASE (create_missing_binary)
+{
+  static const char *const args[] = { "notfound404", NULL };
+  char *b = t_bundle (t, "c1", args, false);
+  t_launch (t, "c1", b);
+  char *msg = NULL;
+  t_not_ok (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, "Create of a missing binary");
+  t_code (t, t_state (t, "c1", NULL, NULL, &msg), &msg, SC_NOT_FOUND, "State after the failed Create");
+  free (b);
+}
+
+CASE (create_rootfs_mounts_honoured)
+{
+  /* as containerd hands over a snapshot: root.path "rootfs", a mount in the request */
+  static const char *const args[] = { "sh", "-c", "test -x /bin/busybox", NULL };
+  json_t *spec = t_spec (t, args, false);
+  json_object_set_new (spec, "root", json_pack ("{s:s, s:b}", "path", "rootfs", "readonly", false));
+  char *b = t_bundle_spec (t, "c1", spec);
+  t_launch (t, "c1", b);
+  Containerd__Types__Mount m = CONTAINERD__TYPES__MOUNT__INIT;
+  char *opts[] = { (char *) "rbind", (char *) "ro" };
+  m.type = (char *) "bind";
+  m.source = (char *) t->cfg->rootfs;
+  m.options = opts;
+  m.n_options = 2;
+  Containerd__Types__Mount *mounts[] = { &m };
+  Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  r.id = (char *) "c1";
+  r.bundle = b;
+  r.rootfs = mounts;
+  r.n_rootfs = 1;
+  Google__Protobuf__Any any;
+  if (t->cfg->runtime_binary)
+    {
+      t_options_any (t->cfg->runtime_binary, &any);
+      r.options = &any;
+    }
+  char *msg = NULL;
+  int code = t_rpc (t, "Create", &r.base, NULL, &msg);
+  if (r.options)
+    sc_any_clear (&any);
+  t_ok (t, code, &msg, "Create with a rootfs mount");
+  t->tasks = sc_xrealloc (t->tasks, (t->ntasks + 1) * sizeof (char *));
+  t->tasks[t->ntasks++] = sc_xstrdup ("c1");
+  t_ok (t, t_start (t, "c1", NULL, NULL, &msg), &msg, "Start");
+  uint32_t st = 99;
+  t_ok (t, t_wait (t, "c1", NULL, &st, NULL, &msg), &msg, "Wait");
+  T_REQUIRE (t, st == 0, "busybox not found in the mounted rootfs (exit %u)", st);
+  t_ok (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, "Delete");
+  char *rootfs = sc_xasprintf ("%s/rootfs", b);
+  struct stat a, p;
+  stat (rootfs, &a);
+  stat (b, &p);
+  t_note (t, "rootfs mount used by the task, and %s after Delete",
+          a.st_dev == p.st_dev ? "unmounted" : "STILL MOUNTED");
+  T_REQUIRE (t, a.st_dev == p.st_dev, "%s is still a mount point after Delete", rootfs);
+  free (rootfs);
+  free (b);
+}
+
+CASE (create_options_binary_name)
+{
+  char *wrapper = t_runtime_wrapper (t, "wrapped-runc", 0);
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch (t, "c1", b);
+  Google__Protobuf__Any any;
+  t_options_any (wrapper, &any);
+  Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  r.id = (char *) "c1";
+  r.bundle = b;
+  r.options = &any;
+  char *msg = NULL;
+  int code = t_rpc (t, "Create", &r.base, NULL, &msg);
+  sc_any_clear (&any);
+  t_ok (t, code, &msg, "Create with options.binary_name");
+  t->tasks = sc_xrealloc (t->tasks, (t->ntasks + 1) * sizeof (char *));
+  t->tasks[t->ntasks++] = sc_xstrdup ("c1");
+  char *calls = sc_xasprintf ("%s.calls", wrapper);
+  FILE *f = fopen (calls, "r");
+  char line[512] = "";
+  bool created = false;
+  while (f && fgets (line, sizeof (line), f))
+    created |= strstr (line, "create") != NULL;
+  if (f)
+    fclose (f);
+  t_note (t, "the runtime named in options %s called for create", created ? "was" : "was NOT");
+  T_REQUIRE (t, created, "options.binary_name was ignored");
+  free (calls);
+  free (wrapper);
+  free (b);
+}
+
+CASE (create_options_missing_runtime)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch (t, "c1", b);
+  Google__Protobuf__Any any;
+  t_options_any ("no-runc", &any);
+  Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  r.id = (char *) "c1";
+  r.bundle = b;
+  r.options = &any;
+  char *msg = NULL;
+  int code = t_rpc (t, "Create", &r.base, NULL, &msg);
+  sc_any_clear (&any);
+  bool named = msg && strstr (msg, "no-runc");
+  char *copy = sc_xstrdup (msg ? msg : "");
+  t_not_ok (t, code, &msg, "Create with binary_name \"no-runc\"");
+  T_REQUIRE (t, named, "the error does not name the runtime: %s", copy);
+  free (copy);
+  free (b);
+}
+
+CASE (create_unknown_id_state_notfound)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch (t, "c1", b);
+  char *msg = NULL;
+  t_code (t, t_state (t, "nope", NULL, NULL, &msg), &msg, SC_NOT_FOUND, "State of an unknown id");
+  free (b);
+}
+
+/* ------------------------------------------------------------------ start */
+
+CASE (start_running_state)
+{
+  uint32_t pid = t_running (t, "c1", NULL);
+  Containerd__Task__V2__StateResponse *s = NULL;
+  char *msg = NULL;
+  t_ok (t, t_state (t, "c1", NULL, &s, &msg), &msg, "State");
+  bool ok = s->status == CONTAINERD__V1__TYPES__STATUS__RUNNING && s->pid == pid;
+  t_note (t, "State status %d pid %u (Create pid %u)", s->status, s->pid, pid);
+  containerd__task__v2__state_response__free_unpacked (s, NULL);
+  T_REQUIRE (t, ok, "State must be RUNNING with the created pid");
+}
+
+CASE (start_event_after_create)
+{
+  uint32_t pid = t_running (t, "c1", NULL);
+  const sc_event *st = t_event (t, "/tasks/start", "c1", NULL, 5000);
+  const sc_event *cr = t_event (t, "/tasks/create", "c1", NULL, 1000);
+  T_REQUIRE (t, cr->seq < st->seq, "TaskStart (#%llu) came before TaskCreate (#%llu)",
+             (unsigned long long) st->seq, (unsigned long long) cr->seq);
+  T_REQUIRE (t, st->msg, "TaskStart does not decode");
+  uint32_t spid = ((const Containerd__Events__TaskStart *) st->msg)->pid;
+  t_note (t, "TaskCreate #%llu, TaskStart #%llu pid %u", (unsigned long long) cr->seq,
+          (unsigned long long) st->seq, spid);
+  T_REQUIRE (t, spid == pid, "TaskStart pid %u, Create said %u", spid, pid);
+}
+
+CASE (start_pid_equals_create)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch (t, "c1", b);
+  uint32_t cpid = 0, spid = 0;
+  char *msg = NULL;
+  t_ok (t, t_create (t, "c1", b, NULL, &cpid, &msg), &msg, "Create");
+  t_ok (t, t_start (t, "c1", NULL, &spid, &msg), &msg, "Start");
+  t_note (t, "Create pid %u, Start pid %u", cpid, spid);
+  T_REQUIRE (t, cpid == spid && spid > 0, "Start pid differs from Create pid");
+  free (b);
+}
+
+CASE (start_stdout_delivered)
+{
+  static const char *const args[] = { "echo", "hello-from-the-task", NULL };
+  char *b = t_bundle (t, "c1", args, false);
+  t_launch (t, "c1", b);
+  sc_io io;
+  t_io (t, "c1", false, true, &io);
+  char *msg = NULL;
+  t_ok (t, t_create (t, "c1", b, &io, NULL, &msg), &msg, "Create");
+  t_ok (t, t_start (t, "c1", NULL, NULL, &msg), &msg, "Start");
+  size_t n;
+  char *out = t_io_read (t, io.out_fd, 10000, &n);
+  t_note (t, "stdout: \"%s\"", out);
+  T_REQUIRE (t, strcmp (out, "hello-from-the-task\n") == 0, "stdout content differs");
+  free (out);
+  t_io_close (&io);
+  free (b);
+}
+
+CASE (start_twice_rejected)
+{
+  t_running (t, "c1", NULL);
+  char *msg = NULL;
+  t_not_ok (t, t_start (t, "c1", NULL, NULL, &msg), &msg, "second Start");
+}
+
+CASE (start_unknown_id_notfound)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch (t, "c1", b);
+  char *msg = NULL;
+  t_code (t, t_start (t, "nope", NULL, NULL, &msg), &msg, SC_NOT_FOUND, "Start of an unknown id");
+  free (b);
+}
+
+CASE (start_hostname_from_spec)
+{
+  static const char *const args[] = { "hostname", NULL };
+  char *b = t_bundle (t, "c1", args, false);
+  t_launch (t, "c1", b);
+  sc_io io;
+  t_io (t, "c1", false, true, &io);
+  char *msg = NULL;
+  t_ok (t, t_create (t, "c1", b, &io, NULL, &msg), &msg, "Create");
+  t_ok (t, t_start (t, "c1", NULL, NULL, &msg), &msg, "Start");
+  char *out = t_io_read (t, io.out_fd, 10000, NULL);
+  t_note (t, "hostname printed \"%s\"", out);
+  T_REQUIRE (t, strcmp (out, "shimcheck\n") == 0, "hostname is not the spec's \"shimcheck\"");
+  free (out);
+  t_io_close (&io);
+  free (b);
+}
+
+/* ------------------------------------------------------------------ signal */
+
+static void
+expect_exit (sc_t *t, const char *id, const char *exec_id, uint32_t want)
+{
+  uint32_t st = 0;
+  char *msg = NULL;
+  t_ok (t, t_wait (t, id, exec_id, &st, NULL, &msg), &msg, "Wait");
+  t_note (t, "Wait(%s%s%s) -> exit_status %u", id, exec_id ? "/" : "", exec_id ? exec_id : "", st);
+  T_REQUIRE (t, st == want, "exit status %u, want %u", st, want);
+}
+
+CASE (signal_sigkill_137)
+{
+  t_running (t, "c1", NULL);
+  char *msg = NULL;
+  t_ok (t, t_kill (t, "c1", NULL, SIGKILL, false, &msg), &msg, "Kill SIGKILL");
+  expect_exit (t, "c1", NULL, 137);
+}
+
+/* a task that announces "ready" once its traps are set */
+static void
+trapping_task (sc_t *t, const char *script, sc_io *io)
+{
+  const char *args[] = { "sh", "-c", script, NULL };
+  char *b = t_bundle (t, "c1", args, false);
+  t_launch (t, "c1", b);
+  t_io (t, "c1", false, true, io);
+  char *msg = NULL;
+  t_ok (t, t_create (t, "c1", b, io, NULL, &msg), &msg, "Create");
+  t_ok (t, t_start (t, "c1", NULL, NULL, &msg), &msg, "Start");
+  /* read until "ready" */
+  char got[256] = "";
+  size_t n = 0;
+  int64_t deadline = sc_deadline_in_ms (t_ms (t, 10000));
+  while (strstr (got, "ready") == NULL && sc_now_mono_ns () < deadline && n < sizeof (got) - 1)
+    {
+      sc_loop_run_once (t->env.loop, 10);
+      ssize_t k = read (io->out_fd, got + n, sizeof (got) - 1 - n);
+      if (k > 0)
+        n += (size_t) k;
+      got[n] = '\0';
+    }
+  T_REQUIRE (t, strstr (got, "ready"), "the task never said ready: \"%s\"", got);
+  free (b);
+}
+
+CASE (signal_sigterm_trapped)
+{
+  sc_io io;
+  trapping_task (t, "trap 'exit 42' TERM; echo ready; while true; do sleep 0.05; done", &io);
+  char *msg = NULL;
+  t_ok (t, t_kill (t, "c1", NULL, SIGTERM, false, &msg), &msg, "Kill SIGTERM");
+  expect_exit (t, "c1", NULL, 42);
+  t_io_close (&io);
+}
+
+CASE (signal_sigusr1_delivered)
+{
+  sc_io io;
+  trapping_task (t, "trap 'echo got-usr1; exit 3' USR1; echo ready; while true; do sleep 0.05; done", &io);
+  char *msg = NULL;
+  t_ok (t, t_kill (t, "c1", NULL, SIGUSR1, false, &msg), &msg, "Kill SIGUSR1");
+  expect_exit (t, "c1", NULL, 3);
+  char *out = t_io_read (t, io.out_fd, 5000, NULL);
+  t_note (t, "after the signal: \"%s\"", out);
+  T_REQUIRE (t, strstr (out, "got-usr1"), "the handler's output is missing");
+  free (out);
+  t_io_close (&io);
+}
+
+CASE (signal_kill_all_reaches_execs)
+{
+  t_running (t, "c1", NULL);
+  static const char *const sl[] = { "sleep", "3600", NULL };
+  char *msg = NULL;
+  t_ok (t, t_exec (t, "c1", "e1", sl, NULL, false, &msg), &msg, "Exec");
+  t_ok (t, t_start (t, "c1", "e1", NULL, &msg), &msg, "exec Start");
+  sc_waiter we;
+  t_wait_async (t, "c1", "e1", &we);
+  t_ok (t, t_kill (t, "c1", NULL, SIGKILL, true, &msg), &msg, "Kill all SIGKILL");
+  T_REQUIRE (t, t_wait_for (t, &we, 10000), "the exec's Wait never returned after kill all");
+  t_note (t, "exec exit %u after kill all", we.status);
+  T_REQUIRE (t, we.code == 0 && we.status == 137, "exec: %s, status %u", sc_code_name (we.code), we.status);
+  expect_exit (t, "c1", NULL, 137);
+}
+
+CASE (signal_kill_unknown_id_notfound)
+{
+  t_running (t, "c1", NULL);
+  char *msg = NULL;
+  t_code (t, t_kill (t, "nope", NULL, SIGKILL, false, &msg), &msg, SC_NOT_FOUND, "Kill of an unknown id");
+}
+
+CASE (signal_kill_unknown_exec_notfound)
+{
+  t_running (t, "c1", NULL);
+  char *msg = NULL;
+  t_code (t, t_kill (t, "c1", "zz", SIGKILL, false, &msg), &msg, SC_NOT_FOUND, "Kill of an unknown exec");
+}
+
+CASE (signal_kill_exited_notfound)
+{
+  static const char *const args[] = { "true", NULL };
+  t_running (t, "c1", args);
+  expect_exit (t, "c1", NULL, 0);
+  char *msg = NULL;
+  t_code (t, t_kill (t, "c1", NULL, SIGKILL, false, &msg), &msg, SC_NOT_FOUND, "Kill of an exited task");
+}
+
+CASE (signal_kill_created_exec_rejected)
+{
+  t_running (t, "c1", NULL);
+  static const char *const sl[] = { "sleep", "3600", NULL };
+  char *msg = NULL;
+  t_ok (t, t_exec (t, "c1", "e1", sl, NULL, false, &msg), &msg, "Exec");
+  t_not_ok (t, t_kill (t, "c1", "e1", SIGKILL, false, &msg), &msg, "Kill of a not started exec");
+}
+
+CASE (signal_kill_created_task)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch (t, "c1", b);
+  char *msg = NULL;
+  t_ok (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, "Create");
+  sc_waiter w;
+  t_wait_async (t, "c1", NULL, &w);
+  t_ok (t, t_kill (t, "c1", NULL, SIGKILL, false, &msg), &msg, "Kill SIGKILL of a created task");
+  T_REQUIRE (t, t_wait_for (t, &w, 10000), "Wait of the killed created task never returned");
+  t_note (t, "Wait -> %s, exit %u", sc_code_name (w.code), w.status);
+  T_REQUIRE (t, w.code == 0 && w.status == 137, "want exit 137");
+  free (b);
+}

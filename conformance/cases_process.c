@@ -1,0 +1,587 @@
+/* Conformance cases: exec, exit, cleanup. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cases.h"
+#include "containerd/runc/options.pb-c.h"
+#include "pb.h"
+
+static const char *const SLEEP[] = { "sleep", "3600", NULL };
+
+static uint32_t
+wait_status (sc_t *t, const char *id, const char *exec_id)
+{
+  uint32_t st = 0;
+  char *msg = NULL;
+  t_ok (t, t_wait (t, id, exec_id, &st, NULL, &msg), &msg, "Wait");
+  return st;
+}
+
+/* an exec started in the running task c1, with stdout/stderr FIFOs */
+static uint32_t
+started_exec (sc_t *t, const char *exec_id, const char *const *args, sc_io *io)
+{
+  char *msg = NULL;
+  if (io)
+    t_io (t, exec_id, false, true, io);
+  t_ok (t, t_exec (t, "c1", exec_id, args, io, false, &msg), &msg, "Exec");
+  uint32_t pid = 0;
+  t_ok (t, t_start (t, "c1", exec_id, &pid, &msg), &msg, "exec Start");
+  return pid;
+}
+
+/* ------------------------------------------------------------------ exec */
+
+CASE (exec_exit_code)
+{
+  t_running (t, "c1", SLEEP);
+  static const char *const a[] = { "sh", "-c", "exit 6", NULL };
+  started_exec (t, "e1", a, NULL);
+  uint32_t st = wait_status (t, "c1", "e1");
+  t_note (t, "exec Wait -> %u", st);
+  T_REQUIRE (t, st == 6, "exec exit status %u, want 6", st);
+  Containerd__Task__V2__DeleteResponse *d = NULL;
+  char *msg = NULL;
+  t_ok (t, t_delete (t, "c1", "e1", &d, &msg), &msg, "exec Delete");
+  uint32_t ds = d->exit_status;
+  containerd__task__v2__delete_response__free_unpacked (d, NULL);
+  T_REQUIRE (t, ds == 6, "exec Delete exit status %u, want 6", ds);
+}
+
+CASE (exec_output)
+{
+  t_running (t, "c1", SLEEP);
+  static const char *const a[] = { "sh", "-c", "echo exec-out; echo exec-err >&2", NULL };
+  sc_io io;
+  started_exec (t, "e1", a, &io);
+  char *out = t_io_read (t, io.out_fd, 10000, NULL);
+  char *err = t_io_read (t, io.err_fd, 10000, NULL);
+  t_note (t, "stdout \"%s\" stderr \"%s\"", out, err);
+  T_REQUIRE (t, strcmp (out, "exec-out\n") == 0 && strcmp (err, "exec-err\n") == 0,
+             "exec output differs");
+  free (out);
+  free (err);
+  t_io_close (&io);
+}
+
+CASE (exec_event_order)
+{
+  t_running (t, "c1", SLEEP);
+  static const char *const a[] = { "sh", "-c", "exit 5", NULL };
+  uint32_t pid = started_exec (t, "e1", a, NULL);
+  wait_status (t, "c1", "e1");
+  const sc_event *ex = t_event (t, "/tasks/exit", "c1", "e1", 5000);
+  const sc_event *st = t_event (t, "/tasks/exec-started", "c1", "e1", 1000);
+  const sc_event *ad = t_event (t, "/tasks/exec-added", "c1", "e1", 1000);
+  char *topics = t_topics (t, "c1");
+  t_note (t, "events: %s", topics);
+  free (topics);
+  T_REQUIRE (t, ad->seq < st->seq && st->seq < ex->seq, "order must be exec-added, exec-started, exit");
+  T_REQUIRE (t, st->msg && ((const Containerd__Events__TaskExecStarted *) st->msg)->pid == pid,
+             "exec-started pid differs from Start's %u", pid);
+  const Containerd__Events__TaskExit *e = (const void *) ex->msg;
+  T_REQUIRE (t, e && e->pid == pid && e->exit_status == 5, "exit event pid/status wrong");
+}
+
+CASE (exec_duplicate_rejected)
+{
+  t_running (t, "c1", SLEEP);
+  char *msg = NULL;
+  t_ok (t, t_exec (t, "c1", "e1", SLEEP, NULL, false, &msg), &msg, "Exec");
+  t_not_ok (t, t_exec (t, "c1", "e1", SLEEP, NULL, false, &msg), &msg, "second Exec of e1");
+}
+
+CASE (exec_duplicate_already_exists)
+{
+  t_running (t, "c1", SLEEP);
+  char *msg = NULL;
+  t_ok (t, t_exec (t, "c1", "e1", SLEEP, NULL, false, &msg), &msg, "Exec");
+  t_code (t, t_exec (t, "c1", "e1", SLEEP, NULL, false, &msg), &msg, SC_ALREADY_EXISTS, "second Exec of e1");
+}
+
+CASE (exec_missing_binary_fails)
+{
+  t_running (t, "c1", SLEEP);
+  static const char *const a[] = { "notfound404", NULL };
+  char *msg = NULL;
+  int code = t_exec (t, "c1", "e1", a, NULL, false, &msg);
+  if (code == 0)
+    {
+      free (msg);
+      code = t_start (t, "c1", "e1", NULL, &msg);
+    }
+  t_not_ok (t, code, &msg, "Exec/Start of a missing binary");
+  sc_events_sink_wait_count (t->env.sink, 100, t_ms (t, 300));
+  T_REQUIRE (t, t_count_events (t, "/tasks/exec-started", "c1", "e1") == 0,
+             "exec-started published for an exec that failed");
+}
+
+CASE (exec_while_paused_rejected)
+{
+  t_running (t, "c1", SLEEP);
+  char *msg = NULL;
+  int pc = t_simple (t, "Pause", "c1", &msg);
+  if (pc == SC_UNIMPLEMENTED)
+    t_skip (t, "Pause is not implemented by this shim");
+  t_ok (t, pc, &msg, "Pause");
+  int code = t_exec (t, "c1", "e1", SLEEP, NULL, false, &msg);
+  if (code == 0)
+    code = t_start (t, "c1", "e1", NULL, &msg);
+  t_not_ok (t, code, &msg, "Exec in a paused task");
+  t_simple (t, "Resume", "c1", NULL);
+}
+
+CASE (exec_after_init_exit_rejected)
+{
+  static const char *const a[] = { "true", NULL };
+  t_running (t, "c1", a);
+  wait_status (t, "c1", NULL);
+  char *msg = NULL;
+  int code = t_exec (t, "c1", "e1", SLEEP, NULL, false, &msg);
+  if (code == 0)
+    code = t_start (t, "c1", "e1", NULL, &msg);
+  t_not_ok (t, code, &msg, "Exec after the init exited");
+}
+
+CASE (exec_large_argument)
+{
+  t_running (t, "c1", SLEEP);
+  char *big = sc_xmalloc (20001);
+  memset (big, 'x', 20000);
+  big[20000] = '\0';
+  const char *const a[] = { "sh", "-c", "echo ${#1}", "sh", big, NULL };
+  sc_io io;
+  started_exec (t, "e1", a, &io);
+  char *out = t_io_read (t, io.out_fd, 10000, NULL);
+  t_note (t, "a 20000-character argument arrived as %s characters", out);
+  T_REQUIRE (t, strcmp (out, "20000\n") == 0, "argument length seen: %s", out);
+  free (out);
+  free (big);
+  t_io_close (&io);
+}
+
+CASE (exec_terminal)
+{
+  t_running (t, "c1", SLEEP);
+  sc_io io;
+  t_io (t, "e1", false, false, &io);
+  static const char *const a[] = { "sh", "-c", "tty; echo tty-exec", NULL };
+  char *msg = NULL;
+  t_ok (t, t_exec (t, "c1", "e1", a, &io, true, &msg), &msg, "Exec with a terminal");
+  t_ok (t, t_start (t, "c1", "e1", NULL, &msg), &msg, "exec Start");
+  char *out = t_io_read (t, io.out_fd, 10000, NULL);
+  t_note (t, "tty output: %s", out);
+  T_REQUIRE (t, strstr (out, "/dev/pts/") && strstr (out, "tty-exec\r\n"),
+             "not a terminal stream (no /dev/pts, no CRLF)");
+  free (out);
+  t_io_close (&io);
+}
+
+CASE (exec_pids_with_details)
+{
+  uint32_t init = t_running (t, "c1", SLEEP);
+  uint32_t epid = started_exec (t, "e1", SLEEP, NULL);
+  Containerd__Task__V2__PidsRequest q = CONTAINERD__TASK__V2__PIDS_REQUEST__INIT;
+  q.id = (char *) "c1";
+  Containerd__Task__V2__PidsResponse *r = NULL;
+  char *msg = NULL;
+  t_ok (t, t_rpc (t, "Pids", &q.base, (ProtobufCMessage **) &r, &msg), &msg, "Pids");
+  bool has_init = false, has_exec = false;
+  for (size_t i = 0; i < r->n_processes; i++)
+    {
+      Containerd__V1__Types__ProcessInfo *p = r->processes[i];
+      has_init |= p->pid == init;
+      if (p->pid == epid && p->info)
+        {
+          Containerd__Runc__V1__ProcessDetails *d
+            = (void *) sc_any_unpack (p->info, &containerd__runc__v1__process_details__descriptor);
+          has_exec = d && strcmp (d->exec_id, "e1") == 0;
+          if (d)
+            protobuf_c_message_free_unpacked (&d->base, NULL);
+        }
+    }
+  t_note (t, "%zu pids; init %u %s, exec %u %s", r->n_processes, init, has_init ? "listed" : "MISSING",
+          epid, has_exec ? "with ProcessDetails{e1}" : "WITHOUT details");
+  containerd__task__v2__pids_response__free_unpacked (r, NULL);
+  T_REQUIRE (t, has_init && has_exec, "Pids must list the init and the exec with its exec_id");
+}
+
+CASE (exec_delete_never_started)
+{
+  t_running (t, "c1", SLEEP);
+  char *msg = NULL;
+  t_ok (t, t_exec (t, "c1", "e1", SLEEP, NULL, false, &msg), &msg, "Exec");
+  Containerd__Task__V2__DeleteResponse *d = NULL;
+  t_ok (t, t_delete (t, "c1", "e1", &d, &msg), &msg, "Delete of a never started exec");
+  uint32_t st = d->exit_status;
+  containerd__task__v2__delete_response__free_unpacked (d, NULL);
+  t_note (t, "exit_status %u", st);
+  T_REQUIRE (t, st == 0, "want exit status 0 (TestDeleteContainerExecCreated)");
+}
+
+CASE (exec_state)
+{
+  t_running (t, "c1", SLEEP);
+  uint32_t pid = started_exec (t, "e1", SLEEP, NULL);
+  Containerd__Task__V2__StateResponse *s = NULL;
+  char *msg = NULL;
+  t_ok (t, t_state (t, "c1", "e1", &s, &msg), &msg, "State of the exec");
+  t_note (t, "State id %s pid %u status %d", s->id, s->pid, s->status);
+  bool ok = s->pid == pid && s->status == CONTAINERD__V1__TYPES__STATUS__RUNNING;
+  containerd__task__v2__state_response__free_unpacked (s, NULL);
+  T_REQUIRE (t, ok, "exec State must be RUNNING with the started pid");
+}
+
+CASE (exec_unknown_state_notfound)
+{
+  t_running (t, "c1", SLEEP);
+  char *msg = NULL;
+  t_code (t, t_state (t, "c1", "zz", NULL, &msg), &msg, SC_NOT_FOUND, "State of an unknown exec");
+}
+
+/* ------------------------------------------------------------------ exit */
+
+CASE (exit_wait_zero)
+{
+  static const char *const a[] = { "true", NULL };
+  t_running (t, "c1", a);
+  uint32_t st = wait_status (t, "c1", NULL);
+  t_note (t, "exit %u", st);
+  T_REQUIRE (t, st == 0, "want 0");
+}
+
+CASE (exit_wait_code)
+{
+  static const char *const a[] = { "sh", "-c", "exit 7", NULL };
+  t_running (t, "c1", a);
+  uint32_t st = wait_status (t, "c1", NULL);
+  Containerd__Task__V2__DeleteResponse *d = NULL;
+  char *msg = NULL;
+  t_ok (t, t_delete (t, "c1", NULL, &d, &msg), &msg, "Delete");
+  uint32_t ds = d->exit_status;
+  containerd__task__v2__delete_response__free_unpacked (d, NULL);
+  t_note (t, "Wait %u, Delete %u", st, ds);
+  T_REQUIRE (t, st == 7 && ds == 7, "want 7 from both (TestContainerStart)");
+}
+
+CASE (exit_exited_at_sane)
+{
+  int64_t before = sc_now_wall_ns ();
+  static const char *const a[] = { "true", NULL };
+  t_running (t, "c1", a);
+  int64_t at = 0;
+  char *msg = NULL;
+  uint32_t st;
+  t_ok (t, t_wait (t, "c1", NULL, &st, &at, &msg), &msg, "Wait");
+  int64_t after = sc_now_wall_ns ();
+  t_note (t, "exited_at %.3f s after the test started, %.3f s before Wait returned",
+          (at - before) / 1e9, (after - at) / 1e9);
+  T_REQUIRE (t, at != 0, "exited_at is unset");
+  T_REQUIRE (t, at >= before - 1000000000LL, "exited_at is before the task started");
+  T_REQUIRE (t, at <= after + 1000000000LL, "exited_at is in the future");
+}
+
+CASE (exit_concurrent_waiters)
+{
+  t_running (t, "c1", SLEEP);
+  sc_waiter w[5];
+  for (int i = 0; i < 5; i++)
+    t_wait_async (t, "c1", NULL, &w[i]);
+  char *msg = NULL;
+  t_ok (t, t_kill (t, "c1", NULL, SIGKILL, false, &msg), &msg, "Kill");
+  for (int i = 0; i < 5; i++)
+    {
+      T_REQUIRE (t, t_wait_for (t, &w[i], 10000), "waiter %d never answered", i);
+      T_REQUIRE (t, w[i].code == 0 && w[i].status == 137, "waiter %d: %s status %u", i,
+                 sc_code_name (w[i].code), w[i].status);
+    }
+  t_note (t, "5 concurrent waiters all answered 137");
+}
+
+CASE (exit_wait_after_exit)
+{
+  static const char *const a[] = { "sh", "-c", "exit 9", NULL };
+  t_running (t, "c1", a);
+  wait_status (t, "c1", NULL);
+  int64_t t0 = sc_now_mono_ns ();
+  uint32_t st = wait_status (t, "c1", NULL);
+  double ms = (sc_now_mono_ns () - t0) / 1e6;
+  t_note (t, "second Wait -> %u in %.1f ms", st, ms);
+  T_REQUIRE (t, st == 9, "stored status %u, want 9", st);
+  T_REQUIRE (t, ms < t_ms (t, 2000), "Wait after exit took %.0f ms", ms);
+}
+
+CASE (exit_single_event)
+{
+  static const char *const a[] = { "true", NULL };
+  uint32_t pid = t_running (t, "c1", a);
+  wait_status (t, "c1", NULL);
+  char *msg = NULL;
+  t_ok (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, "Delete");
+  t_event (t, "/tasks/delete", "c1", NULL, 5000);
+  sc_events_sink_wait_count (t->env.sink, 100, t_ms (t, 300));
+  size_t n = t_count_events (t, "/tasks/exit", "c1", "c1");
+  const sc_event *e = t_event (t, "/tasks/exit", "c1", "c1", 100);
+  const Containerd__Events__TaskExit *x = (const void *) e->msg;
+  t_note (t, "%zu /tasks/exit for c1 (pid %u status %u)", n, x ? x->pid : 0, x ? x->exit_status : 0);
+  T_REQUIRE (t, n == 1, "%zu exit events for one process (TestRegressionIssue4769)", n);
+  T_REQUIRE (t, x && x->pid == pid && x->exit_status == 0, "exit event pid/status wrong");
+}
+
+CASE (exit_no_event_after_failed_create)
+{
+  static const char *const args[] = { "notfound404", NULL };
+  char *b = t_bundle (t, "c1", args, false);
+  t_launch (t, "c1", b);
+  char *msg = NULL;
+  t_not_ok (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, "Create of a missing binary");
+  t_delete (t, "c1", NULL, NULL, NULL); /* containerd's cleanup after a failed Create */
+  sc_events_sink_wait_count (t->env.sink, 100, t_ms (t, 1000));
+  size_t n = t_count_events (t, "/tasks/exit", "c1", NULL);
+  t_note (t, "%zu exit events after the failed Create", n);
+  T_REQUIRE (t, n == 0, "an exit event for a task that never existed (TestRegressionIssue6429)");
+  free (b);
+}
+
+CASE (exit_init_exit_last)
+{
+  t_running (t, "c1", SLEEP);
+  started_exec (t, "e1", SLEEP, NULL);
+  char *msg = NULL;
+  t_ok (t, t_kill (t, "c1", NULL, SIGKILL, false, &msg), &msg, "Kill of the init");
+  wait_status (t, "c1", NULL);
+  const sc_event *ei = t_event (t, "/tasks/exit", "c1", "c1", 5000);
+  const sc_event *ee = t_event (t, "/tasks/exit", "c1", "e1", 5000);
+  t_note (t, "exec exit #%llu, init exit #%llu", (unsigned long long) ee->seq,
+          (unsigned long long) ei->seq);
+  T_REQUIRE (t, ee->seq < ei->seq, "the init's exit came before its exec's");
+}
+
+CASE (exit_state_stopped)
+{
+  static const char *const a[] = { "sh", "-c", "exit 4", NULL };
+  t_running (t, "c1", a);
+  wait_status (t, "c1", NULL);
+  Containerd__Task__V2__StateResponse *s = NULL;
+  char *msg = NULL;
+  t_ok (t, t_state (t, "c1", NULL, &s, &msg), &msg, "State");
+  t_note (t, "State status %d exit_status %u exited_at %s", s->status, s->exit_status,
+          sc_ts_is_set (s->exited_at) ? "set" : "unset");
+  bool ok = s->status == CONTAINERD__V1__TYPES__STATUS__STOPPED && s->exit_status == 4
+            && sc_ts_is_set (s->exited_at);
+  containerd__task__v2__state_response__free_unpacked (s, NULL);
+  T_REQUIRE (t, ok, "State after exit must be STOPPED with exit_status 4 and exited_at");
+}
+
+CASE (exit_short_running_pid)
+{
+  static const char *const a[] = { "true", NULL };
+  char *b = t_bundle (t, "c1", a, false);
+  t_launch (t, "c1", b);
+  uint32_t cpid = 0, spid = 0;
+  char *msg = NULL;
+  t_ok (t, t_create (t, "c1", b, NULL, &cpid, &msg), &msg, "Create");
+  t_ok (t, t_start (t, "c1", NULL, &spid, &msg), &msg, "Start");
+  wait_status (t, "c1", NULL);
+  const sc_event *e = t_event (t, "/tasks/exit", "c1", "c1", 5000);
+  uint32_t epid = e->msg ? ((const Containerd__Events__TaskExit *) e->msg)->pid : 0;
+  t_note (t, "Create %u, Start %u, exit event %u", cpid, spid, epid);
+  T_REQUIRE (t, cpid > 0 && cpid == spid && spid == epid, "pids disagree (TestShortRunningTaskPid)");
+  free (b);
+}
+
+/* ------------------------------------------------------------------ cleanup */
+
+CASE (cleanup_delete_running_rejected)
+{
+  t_running (t, "c1", SLEEP);
+  char *msg = NULL;
+  t_not_ok (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, "Delete of a running task");
+  Containerd__Task__V2__StateResponse *s = NULL;
+  t_ok (t, t_state (t, "c1", NULL, &s, &msg), &msg, "State");
+  bool running = s->status == CONTAINERD__V1__TYPES__STATUS__RUNNING;
+  containerd__task__v2__state_response__free_unpacked (s, NULL);
+  T_REQUIRE (t, running, "the task is no longer running after the refused Delete");
+}
+
+CASE (cleanup_delete_returns_status)
+{
+  static const char *const a[] = { "sh", "-c", "exit 3", NULL };
+  uint32_t pid = t_running (t, "c1", a);
+  wait_status (t, "c1", NULL);
+  Containerd__Task__V2__DeleteResponse *d = NULL;
+  char *msg = NULL;
+  t_ok (t, t_delete (t, "c1", NULL, &d, &msg), &msg, "Delete");
+  char ts[64];
+  t_note (t, "Delete pid %u exit_status %u exited_at %s", d->pid, d->exit_status,
+          sc_ts_format (d->exited_at, ts, sizeof (ts)));
+  bool ok = d->pid == pid && d->exit_status == 3 && sc_ts_is_set (d->exited_at);
+  containerd__task__v2__delete_response__free_unpacked (d, NULL);
+  T_REQUIRE (t, ok, "Delete must return the pid, status 3 and exited_at");
+}
+
+CASE (cleanup_delete_event)
+{
+  static const char *const a[] = { "sh", "-c", "exit 3", NULL };
+  uint32_t pid = t_running (t, "c1", a);
+  wait_status (t, "c1", NULL);
+  char *msg = NULL;
+  t_ok (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, "Delete");
+  const sc_event *d = t_event (t, "/tasks/delete", "c1", NULL, 5000);
+  const sc_event *x = t_event (t, "/tasks/exit", "c1", NULL, 1000);
+  const Containerd__Events__TaskDelete *e = (const void *) d->msg;
+  T_REQUIRE (t, e, "TaskDelete does not decode");
+  t_note (t, "TaskDelete pid %u exit_status %u (#%llu after exit #%llu)", e->pid, e->exit_status,
+          (unsigned long long) d->seq, (unsigned long long) x->seq);
+  T_REQUIRE (t, x->seq < d->seq, "delete came before exit");
+  T_REQUIRE (t, e->pid == pid && e->exit_status == 3, "TaskDelete pid/status wrong");
+}
+
+CASE (cleanup_second_delete_notfound)
+{
+  static const char *const a[] = { "true", NULL };
+  t_running (t, "c1", a);
+  wait_status (t, "c1", NULL);
+  char *msg = NULL;
+  t_ok (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, "Delete");
+  t_code (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, SC_NOT_FOUND, "second Delete");
+}
+
+CASE (cleanup_shutdown_with_tasks_keeps_serving)
+{
+  t_running (t, "c1", SLEEP);
+  Containerd__Task__V2__ShutdownRequest q = CONTAINERD__TASK__V2__SHUTDOWN_REQUEST__INIT;
+  q.id = (char *) "c1";
+  char *msg = NULL;
+  int code = t_rpc (t, "Shutdown", &q.base, NULL, &msg);
+  t_note (t, "Shutdown with a task left -> %s", sc_code_name (code));
+  usleep (200000);
+  T_REQUIRE (t, sc_pid_alive (t->shim->daemon_pid), "the shim exited although a task was left");
+  Containerd__Task__V2__StateResponse *s = NULL;
+  t_ok (t, t_state (t, "c1", NULL, &s, &msg), &msg, "State after Shutdown");
+  bool running = s->status == CONTAINERD__V1__TYPES__STATUS__RUNNING;
+  containerd__task__v2__state_response__free_unpacked (s, NULL);
+  T_REQUIRE (t, running, "the task did not survive Shutdown");
+}
+
+CASE (cleanup_shutdown_after_delete_exits)
+{
+  static const char *const a[] = { "true", NULL };
+  t_running (t, "c1", a);
+  wait_status (t, "c1", NULL);
+  char *msg = NULL;
+  t_ok (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, "Delete");
+  sc_shim *s = t->shim;
+  pid_t pid = s->daemon_pid;
+  char *sock = s->addr.abstract ? NULL : sc_xstrdup (s->addr.name);
+  int rc = sc_shim_shutdown (s, t_ms (t, 5000));
+  T_REQUIRE (t, rc == 0, "shim %d still running 5 s after Shutdown", (int) pid);
+  struct stat st;
+  bool gone = sock == NULL || stat (sock, &st) < 0;
+  t_note (t, "shim exited; socket %s", gone ? "removed" : "LEFT BEHIND");
+  T_REQUIRE (t, gone, "socket %s left behind (TestShimDoesNotLeakSockets)", sock);
+  free (sock);
+}
+
+CASE (cleanup_nothing_survives)
+{
+  uint32_t pid = t_running (t, "c1", SLEEP);
+  static const char *const a[] = { "sleep", "3600", NULL };
+  char *msg = NULL;
+  t_ok (t, t_exec (t, "c1", "e1", a, NULL, false, &msg), &msg, "Exec");
+  t_ok (t, t_start (t, "c1", "e1", NULL, &msg), &msg, "exec Start");
+  t_ok (t, t_kill (t, "c1", NULL, SIGKILL, true, &msg), &msg, "Kill all");
+  wait_status (t, "c1", NULL);
+  t_ok (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, "Delete");
+  sc_shim *s = t->shim;
+  char *bundle = sc_xasprintf ("%s/%s/c1", t->env.state, t->env.ns);
+  sc_shim_shutdown (s, t_ms (t, 5000));
+  sc_shim_delete (s, NULL, NULL, NULL);
+  /* what is left of the shim and the task? */
+  pid_t *left;
+  size_t n = sc_proc_descendants (getpid (), &left);
+  char comm[32];
+  char what[512] = "";
+  for (size_t i = 0; i < n && strlen (what) < 400; i++)
+    snprintf (what + strlen (what), sizeof (what) - strlen (what), "%d(%s) ", (int) left[i],
+              sc_pid_comm (left[i], comm, sizeof (comm)));
+  free (left);
+  FILE *mi = fopen ("/proc/self/mountinfo", "r");
+  char line[4096];
+  bool mounted = false;
+  while (mi && fgets (line, sizeof (line), mi))
+    mounted |= strstr (line, bundle) != NULL;
+  if (mi)
+    fclose (mi);
+  struct stat st;
+  bool sock = !s->addr.abstract && stat (s->addr.name, &st) == 0;
+  t_note (t, "after Delete+Shutdown+delete: %zu processes left %s; mounts under the bundle: %s; socket: %s",
+          n, what, mounted ? "yes" : "none", sock ? "left" : "gone");
+  T_REQUIRE (t, n == 0, "processes survived: %s", what);
+  T_REQUIRE (t, !sc_pid_alive ((pid_t) pid), "the task's init survived");
+  T_REQUIRE (t, !mounted, "a mount under the bundle survived");
+  T_REQUIRE (t, !sock, "the socket survived");
+  free (bundle);
+}
+
+CASE (cleanup_delete_created_task)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch (t, "c1", b);
+  uint32_t pid = 0;
+  char *msg = NULL;
+  t_ok (t, t_create (t, "c1", b, NULL, &pid, &msg), &msg, "Create");
+  Containerd__Task__V2__DeleteResponse *d = NULL;
+  t_ok (t, t_delete (t, "c1", NULL, &d, &msg), &msg, "Delete of a created task");
+  t_note (t, "Delete pid %u status %u", d->pid, d->exit_status);
+  containerd__task__v2__delete_response__free_unpacked (d, NULL);
+  t_code (t, t_state (t, "c1", NULL, NULL, &msg), &msg, SC_NOT_FOUND, "State after Delete");
+  T_REQUIRE (t, sc_pid_wait_gone ((pid_t) pid, t_ms (t, 3000), NULL) == 0,
+             "the created process %u survived Delete", pid);
+  free (b);
+}
+
+CASE (cleanup_created_task_events)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch (t, "c1", b);
+  char *msg = NULL;
+  t_ok (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, "Create");
+  t_ok (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, "Delete");
+  t_event (t, "/tasks/delete", "c1", NULL, 5000);
+  sc_events_sink_wait_count (t->env.sink, 100, t_ms (t, 300));
+  char *topics = t_topics (t, "c1");
+  t_note (t, "events of a never started task: %s", topics);
+  bool ok = strcmp (topics, "create,delete") == 0;
+  free (topics);
+  T_REQUIRE (t, ok, "a never started task's delete must come right after its create");
+  free (b);
+}
+
+CASE (cleanup_deleted_task_notfound)
+{
+  static const char *const a[] = { "true", NULL };
+  t_running (t, "c1", a);
+  wait_status (t, "c1", NULL);
+  char *msg = NULL;
+  t_ok (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, "Delete");
+  t_code (t, t_state (t, "c1", NULL, NULL, &msg), &msg, SC_NOT_FOUND, "State after Delete");
+  t_code (t, t_kill (t, "c1", NULL, SIGKILL, false, &msg), &msg, SC_NOT_FOUND, "Kill after Delete");
+  t_code (t, t_wait (t, "c1", NULL, NULL, NULL, &msg), &msg, SC_NOT_FOUND, "Wait after Delete");
+  t_code (t, t_start (t, "c1", NULL, NULL, &msg), &msg, SC_NOT_FOUND, "Start after Delete");
+}
+
+CASE (cleanup_stats_after_delete)
+{
+  static const char *const a[] = { "true", NULL };
+  t_running (t, "c1", a);
+  wait_status (t, "c1", NULL);
+  char *msg = NULL;
+  t_ok (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, "Delete");
+  t_not_ok (t, t_simple (t, "Stats", "c1", &msg), &msg, "Stats of a deleted task");
+}
