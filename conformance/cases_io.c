@@ -353,6 +353,7 @@ CASE (ttrpc_unknown_method_unimplemented)
   sc_rpc_result r = { 0 };
   sc_call_opts o = { .timeout_ms = t_ms (t, 5000) };
   sc_ttrpc_call_sync (t->shim->rpc, t->shim->task.service, "NoSuchMethod", NULL, 0, &o, &r);
+  t->last_local = r.local;
   t_code (t, r.code, &r.message, SC_UNIMPLEMENTED, "unknown method");
   sc_rpc_result_release (&r);
 }
@@ -363,6 +364,7 @@ CASE (ttrpc_unknown_service_unimplemented)
   sc_rpc_result r = { 0 };
   sc_call_opts o = { .timeout_ms = t_ms (t, 5000) };
   sc_ttrpc_call_sync (t->shim->rpc, "containerd.task.v9.Task", "State", NULL, 0, &o, &r);
+  t->last_local = r.local;
   t_code (t, r.code, &r.message, SC_UNIMPLEMENTED, "unknown service");
   sc_rpc_result_release (&r);
 }
@@ -375,6 +377,7 @@ CASE (ttrpc_oversized_request)
   sc_rpc_result r = { 0 };
   sc_ttrpc_call_raw_sync (t->shim->rpc, 0, SC_MSG_REQUEST, 0, big, n, NULL, 0, t_ms (t, 10000), &r);
   free (big);
+  t->last_local = r.local;
   t_code (t, r.code, &r.message, SC_RESOURCE_EXHAUSTED, "a 4 MiB + 1 request");
   sc_rpc_result_release (&r);
   still_alive (t, "an oversized request");
@@ -387,6 +390,7 @@ CASE (ttrpc_garbage_envelope)
   sc_rpc_result r = { 0 };
   sc_ttrpc_call_raw_sync (t->shim->rpc, 0, SC_MSG_REQUEST, 0, junk, sizeof (junk), NULL, 0,
                           t_ms (t, 5000), &r);
+  t->last_local = r.local;
   t_code (t, r.code, &r.message, SC_INVALID_ARGUMENT, "a request that is not a ttrpc.Request");
   sc_rpc_result_release (&r);
   still_alive (t, "a garbage envelope");
@@ -403,6 +407,7 @@ CASE (ttrpc_even_stream_id)
   sc_rpc_result r = { 0 };
   sc_ttrpc_call_raw_sync (t->shim->rpc, 1000, SC_MSG_REQUEST, 0, body, len, NULL, 0, t_ms (t, 5000), &r);
   free (body);
+  t->last_local = r.local;
   t_code (t, r.code, &r.message, SC_INVALID_ARGUMENT, "a request on an even stream id");
   sc_rpc_result_release (&r);
 }
@@ -512,7 +517,22 @@ CASE (ttrpc_slow_runtime_does_not_block)
   free (buf);
   t->tasks = sc_xrealloc (t->tasks, (t->ntasks + 1) * sizeof (char *));
   t->tasks[t->ntasks++] = sc_xstrdup ("c2");
-  sc_loop_run_once (t->env.loop, 300); /* let the slow create begin */
+  /* wait until the runtime is really inside the slow create */
+  char *calls = sc_xasprintf ("%s.calls", slow);
+  bool inside = false;
+  for (int i = 0; i < 500 && !inside; i++)
+    {
+      sc_loop_run_once (t->env.loop, 10);
+      FILE *f = fopen (calls, "r");
+      char line[512];
+      while (f && fgets (line, sizeof (line), f))
+        inside |= strstr (line, "create") != NULL;
+      if (f)
+        fclose (f);
+    }
+  free (calls);
+  T_REQUIRE (t, inside, "the slow runtime was never called for Create");
+  usleep (100000);
   int64_t t0 = sc_now_mono_ns ();
   char *msg = NULL;
   int code = t_state (t, "c1", NULL, NULL, &msg);

@@ -336,13 +336,21 @@ CASE (create_rootfs_mounts_honoured)
   t_ok (t, t_wait (t, "c1", NULL, &st, NULL, &msg), &msg, "Wait");
   T_REQUIRE (t, st == 0, "busybox not found in the mounted rootfs (exit %u)", st);
   t_ok (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, "Delete");
+  /* a bind mount keeps st_dev: ask mountinfo whether rootfs is a mount point */
   char *rootfs = sc_xasprintf ("%s/rootfs", b);
-  struct stat a, p;
-  stat (rootfs, &a);
-  stat (b, &p);
-  t_note (t, "rootfs mount used by the task, and %s after Delete",
-          a.st_dev == p.st_dev ? "unmounted" : "STILL MOUNTED");
-  T_REQUIRE (t, a.st_dev == p.st_dev, "%s is still a mount point after Delete", rootfs);
+  FILE *mi = fopen ("/proc/self/mountinfo", "r");
+  char line[4096];
+  bool mounted = false;
+  while (mi && fgets (line, sizeof (line), mi))
+    {
+      char mp[4096];
+      if (sscanf (line, "%*s %*s %*s %*s %4095s", mp) == 1 && strcmp (mp, rootfs) == 0)
+        mounted = true;
+    }
+  if (mi)
+    fclose (mi);
+  t_note (t, "rootfs mount used by the task, and %s after Delete", mounted ? "STILL MOUNTED" : "unmounted");
+  T_REQUIRE (t, !mounted, "%s is still a mount point after Delete", rootfs);
   free (rootfs);
   free (b);
 }
@@ -576,6 +584,8 @@ CASE (signal_sigusr1_delivered)
 
 CASE (signal_kill_all_reaches_execs)
 {
+  /* SIGTERM with all=true: the init (pid 1 of its namespace) ignores it, the
+   * exec does not, so only a signal to every process ends the exec */
   t_running (t, "c1", NULL);
   static const char *const sl[] = { "sleep", "3600", NULL };
   char *msg = NULL;
@@ -583,11 +593,10 @@ CASE (signal_kill_all_reaches_execs)
   t_ok (t, t_start (t, "c1", "e1", NULL, &msg), &msg, "exec Start");
   sc_waiter we;
   t_wait_async (t, "c1", "e1", &we);
-  t_ok (t, t_kill (t, "c1", NULL, SIGKILL, true, &msg), &msg, "Kill all SIGKILL");
-  T_REQUIRE (t, t_wait_for (t, &we, 10000), "the exec's Wait never returned after kill all");
-  t_note (t, "exec exit %u after kill all", we.status);
-  T_REQUIRE (t, we.code == 0 && we.status == 137, "exec: %s, status %u", sc_code_name (we.code), we.status);
-  expect_exit (t, "c1", NULL, 137);
+  t_ok (t, t_kill (t, "c1", NULL, SIGTERM, true, &msg), &msg, "Kill all SIGTERM");
+  T_REQUIRE (t, t_wait_for (t, &we, 5000), "the exec's Wait never returned after kill all");
+  t_note (t, "exec exit %u after kill all SIGTERM", we.status);
+  T_REQUIRE (t, we.code == 0 && we.status == 143, "exec: %s, status %u", sc_code_name (we.code), we.status);
 }
 
 CASE (signal_kill_unknown_id_notfound)

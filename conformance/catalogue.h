@@ -82,6 +82,7 @@ struct sc_t
   int launches;
   char **tasks;       /* created and not deleted: teardown ends them */
   size_t ntasks;
+  bool last_local;    /* the last RPC's status was made on our side (no reply) */
 };
 
 /* --- outcome (never return) --- */

@@ -270,6 +270,7 @@ t_rpc (sc_t *t, const char *method, const ProtobufCMessage *req, ProtobufCMessag
   free (d);
   sc_rpc_result r = { 0 };
   int code = sc_task_call (&t->shim->task, method, req, resp, &r);
+  t->last_local = r.local;
   if (code == 0 && resp && *resp)
     {
       char *rd = sc_pb_describe (*resp);
@@ -542,6 +543,12 @@ t_not_ok (sc_t *t, int code, char **message, const char *what)
       free (m);
       t_fail (t, "%s succeeded; an error was expected", what);
     }
+  if (t->last_local)
+    {
+      char *e = sc_xasprintf ("%s: no reply from the shim (%s: %s)", what, sc_code_name (code), m);
+      free (m);
+      t_fail (t, "%s", e);
+    }
   t_note (t, "%s -> %s: %s", what, sc_code_name (code), m);
   free (m);
 }
@@ -550,9 +557,10 @@ void
 t_code (sc_t *t, int code, char **message, int want, const char *what)
 {
   char *m = take_message (message);
-  if (code != want)
+  if (code != want || t->last_local)
     {
-      char *e = sc_xasprintf ("%s: got %s (\"%s\"), want %s", what, sc_code_name (code), m,
+      char *e = sc_xasprintf ("%s: got %s%s (\"%s\"), want %s", what, sc_code_name (code),
+                              t->last_local ? " without a reply from the shim" : "", m,
                               sc_code_name (want));
       free (m);
       t_fail (t, "%s", e);

@@ -64,7 +64,10 @@ struct sc_ttrpc_server
   size_t ncalls;
   void (*idle_cb) (sc_ttrpc_server *, void *);
   void *idle_data;
+  int (*status_filter) (int code);
 };
+
+static int (*current_filter) (int code);
 
 sc_ttrpc_server *
 sc_ttrpc_server_new (sc_loop *loop)
@@ -87,6 +90,13 @@ void
 sc_ttrpc_server_set_max_data (sc_ttrpc_server *s, size_t max_data)
 {
   s->max_data = max_data ? max_data : SC_FRAME_MAX_DATA;
+}
+
+void
+sc_ttrpc_server_set_status_filter (sc_ttrpc_server *s, int (*filter) (int code))
+{
+  s->status_filter = filter;
+  current_filter = filter;
 }
 
 void
@@ -137,7 +147,7 @@ send_response (server_conn *sc, uint32_t stream_id, int code, const char *messag
   Google__Rpc__Status st = GOOGLE__RPC__STATUS__INIT;
   if (code != SC_OK)
     {
-      st.code = code;
+      st.code = current_filter && sc->server->status_filter ? current_filter (code) : code;
       st.message = (char *) (message ? message : "");
       resp.status = &st;
     }

@@ -44,6 +44,9 @@ int sc_ttrpc_server_adopt_listener (sc_ttrpc_server *s, int fd, sc_error *err);
 int sc_ttrpc_server_add_connection (sc_ttrpc_server *s, int fd, sc_error *err);
 size_t sc_ttrpc_server_connections (const sc_ttrpc_server *s);
 size_t sc_ttrpc_server_calls_pending (const sc_ttrpc_server *s);
+/* Rewrites every non-OK status code the server sends (test builds use it to
+ * misbehave on purpose); NULL: none. */
+void sc_ttrpc_server_set_status_filter (sc_ttrpc_server *s, int (*filter) (int code));
 /* Called when the last connection closes (shims exit on that in some modes). */
 void sc_ttrpc_server_on_idle (sc_ttrpc_server *s, void (*cb) (sc_ttrpc_server *, void *),
                               void *data);

@@ -64,7 +64,7 @@ group_id (const char *bundle, const char *id, char **errmsg)
     }
   free (path);
   const char *keys[] = { "io.containerd.runc.v2.group", "io.kubernetes.cri.sandbox-id", NULL };
-  json_t *ann = json_object_get (spec, "annotations");
+  json_t *ann = fault ("no-grouping") ? NULL : json_object_get (spec, "annotations");
   char *g = NULL;
   for (int i = 0; keys[i] && json_is_object (ann); i++)
     {
@@ -122,7 +122,7 @@ bind_socket (const char *path, int *out, bool *existing, char **errmsg)
       umask (old);
       if (rc == 0)
         {
-          if (chmod (path, 0600) < 0 || listen (fd, 128) < 0)
+          if (chmod (path, fault ("socket-world-writable") ? 0666 : 0600) < 0 || listen (fd, 128) < 0)
             {
               *errmsg = sc_xasprintf ("listen %s: %s", path, strerror (errno));
               close (fd);
@@ -331,7 +331,8 @@ action_start (const shim_flags *f)
               setsid ();
               int null = open ("/dev/null", O_RDWR);
               dup2 (null, 0);
-              dup2 (null, 1);
+              if (!fault ("start-holds-stdout"))
+                dup2 (null, 1);
               dup2 (null, 2);
               if (lfd != 3)
                 {
@@ -374,7 +375,12 @@ action_start (const shim_flags *f)
   if (rc == 0)
     {
       /* only the address, no newline, nothing on stderr */
-      fputs (address, stdout);
+      if (fault ("start-chatty"))
+        fputs ("level=info msg=\"starting shim\"\n", stdout);
+      if (fault ("start-json-v3"))
+        printf ("{\"version\":3,\"address\":\"%s\",\"protocol\":\"ttrpc\"}", address);
+      else
+        fputs (address, stdout);
       fflush (stdout);
     }
   free (path);
@@ -422,6 +428,11 @@ action_delete (const shim_flags *f)
   if (f->id == NULL || *f->id == '\0')
     {
       fprintf (stderr, "%s: delete: -id is required\n", REFSHIM_RUNTIME);
+      return 1;
+    }
+  if (fault ("delete-fails"))
+    {
+      fprintf (stderr, "%s: delete: injected failure\n", REFSHIM_RUNTIME);
       return 1;
     }
   char *rtfile = sc_xasprintf ("%s/runtime", bundle);

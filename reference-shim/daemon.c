@@ -26,7 +26,7 @@ valid_id (const char *id, char **why)
       *why = sc_xstrdup ("identifier must not be empty");
       return false;
     }
-  if (n > REFSHIM_MAX_ID)
+  if (n > REFSHIM_MAX_ID || (fault ("id-limit-32") && n > 32))
     {
       *why = sc_xasprintf ("identifier \"%.20s...\" is longer than %d characters", id, REFSHIM_MAX_ID);
       return false;
@@ -210,6 +210,13 @@ socket_name_of (int fd)
   return sc_xstrndup (sa.sun_path, len - offsetof (struct sockaddr_un, sun_path));
 }
 
+/* fault wrong-error-code: every error is Unknown */
+static int
+unknown_code (int code)
+{
+  return SC_UNKNOWN;
+}
+
 int
 serve (const shim_flags *f)
 {
@@ -245,6 +252,8 @@ serve (const shim_flags *f)
       return 1;
     }
   S.server = sc_ttrpc_server_new (S.loop);
+  if (fault ("wrong-error-code"))
+    sc_ttrpc_server_set_status_filter (S.server, unknown_code);
   task_register (S.server);
   int rc;
   if (f->socket && *f->socket)

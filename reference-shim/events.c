@@ -2,6 +2,7 @@
  * FIFO queue drained one request at a time (so order is kept), reconnecting
  * with backoff on failure.  Publishing only enqueues: it never blocks or fails
  * the task service. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,7 +122,9 @@ pump (void)
 void
 events_publish (const char *topic, const ProtobufCMessage *event)
 {
-  if (fault ("drop-event") && strcmp (topic, "/tasks/start") == 0)
+  char drop[64];
+  snprintf (drop, sizeof (drop), "drop-%s", topic + strlen ("/tasks/"));
+  if ((fault ("drop-event") && strcmp (topic, "/tasks/start") == 0) || fault (drop))
     return;
   Containerd__Services__Events__Ttrpc__V1__Envelope env
     = CONTAINERD__SERVICES__EVENTS__TTRPC__V1__ENVELOPE__INIT;

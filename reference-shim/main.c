@@ -15,7 +15,7 @@ bool shim_debug = false;
 void
 shim_log (const char *level, const char *fmt, ...)
 {
-  if (strcmp (level, "debug") == 0 && !shim_debug)
+  if ((strcmp (level, "debug") == 0 && !shim_debug) || fault ("no-log"))
     return;
   char msg[2048];
   va_list ap;
@@ -164,6 +164,8 @@ main (int argc, char **argv)
       free (errmsg);
       return 2;
     }
+  if (f.version && fault ("no-version"))
+    return 1;
   if (f.version)
     {
       printf ("%s:\n  Version:  %s\n  Runtime:  %s\n", argv[0], SHIMCHECK_VERSION, REFSHIM_RUNTIME);
@@ -173,7 +175,7 @@ main (int argc, char **argv)
       return 0;
     }
   shim_debug = f.debug;
-  if (f.ns == NULL || *f.ns == '\0')
+  if ((f.ns == NULL || *f.ns == '\0') && !fault ("namespace-optional"))
     {
       fprintf (stderr, "%s: shim namespace cannot be empty\n", REFSHIM_RUNTIME);
       return 1;

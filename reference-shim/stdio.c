@@ -245,6 +245,8 @@ stdio_prepare (process *p, int child_fds[3], char **console_path, char **errmsg)
   io->stdin_closer = io->console_listen = io->master = -1;
   *console_path = NULL;
   const char *paths[3] = { p->in, p->out, p->err };
+  if (fault ("drop-stdout") && !p->terminal)
+    paths[1] = NULL;
 
   /* open the client's FIFOs first: a missing one fails before the runtime runs */
   for (int i = 0; i < 3; i++)
@@ -344,6 +346,13 @@ stdio_prepare (process *p, int child_fds[3], char **console_path, char **errmsg)
         io->child[0] = pp[0], io->ours[0] = pp[1];
       else
         io->child[i] = pp[1], io->ours[i] = pp[0];
+    }
+  if (fault ("stderr-to-stdout") && io->child[1] >= 0 && io->child[2] >= 0)
+    {
+      /* test build: stderr lands on stdout */
+      closefd (&io->child[2]);
+      closefd (&io->ours[2]);
+      io->child[2] = dup (io->child[1]);
     }
   for (int i = 0; i < 3; i++)
     child_fds[i] = io->child[i];

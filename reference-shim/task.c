@@ -18,6 +18,7 @@
 #include "oci_spec.h"
 #include "pb.h"
 #include "shim.h"
+#include "task_client.h"
 
 #define NOT_CREATED "container not created: not found"
 
@@ -92,7 +93,7 @@ request_target (sc_ttrpc_call *call, const ProtobufCMessageDescriptor *desc, con
 static void
 set_exited_at (Google__Protobuf__Timestamp *ts, int64_t ns)
 {
-  if (ns == 0)
+  if (ns == 0 || fault ("exited-at-zero"))
     {
       sc_ts_set_go_zero (ts); /* "not exited", as Go's zero time */
       return;
@@ -145,12 +146,14 @@ wake_waiters (process *p)
   set_exited_at (&ts, p->exited_at_ns);
   r.exit_status = p->exit_status;
   r.exited_at = &ts;
-  for (size_t i = 0; i < p->nwaiters; i++)
+  size_t answered = fault ("wait-answers-one") && p->nwaiters > 1 ? 1 : p->nwaiters;
+  for (size_t i = 0; i < answered; i++)
     {
       sc_ttrpc_call_set_cancel (p->waiters[i], NULL, NULL);
       sc_ttrpc_call_reply_msg (p->waiters[i], &r.base);
     }
-  p->nwaiters = 0;
+  memmove (p->waiters, p->waiters + answered, (p->nwaiters - answered) * sizeof (*p->waiters));
+  p->nwaiters -= answered;
 }
 
 static void
@@ -210,7 +213,7 @@ record_exit (process *p, uint32_t code, int64_t at_ns)
           /* no pid namespace of its own: nothing may outlive init */
           job_enqueue (job_new (c, NULL, NULL, kill_all_job));
         }
-      if (execs_running (c))
+      if (execs_running (c) && !fault ("init-exit-first"))
         {
           c->init_exit_held = true; /* the init's exit is the last one */
           return;
@@ -379,6 +382,8 @@ mount_rootfs (container *c, Containerd__Types__Mount **mounts, size_t n, char **
 static void
 unmount_rootfs (container *c)
 {
+  if (fault ("no-unmount"))
+    return;
   char *target = sc_xasprintf ("%s/rootfs", c->bundle);
   for (; c->mounts > 0; c->mounts--)
     if (umount2 (target, MNT_DETACH) < 0)
@@ -439,6 +444,12 @@ create_fail (job *j, int code, const char *fmt, ...)
   va_end (ap);
   container *c = j->c;
   shim_log ("warning", "create %s: %s", c->id, m);
+  if (fault ("exit-event-on-failed-create"))
+    {
+      c->init->exited_at_ns = sc_now_wall_ns ();
+      c->init->exit_status = 255;
+      publish_exit (c->init);
+    }
   if (j->call)
     sc_ttrpc_call_error (j->call, code, "%s", m);
   j->call = NULL;
@@ -591,8 +602,17 @@ h_create (sc_ttrpc_call *call, void *data)
   char *cfg = NULL, *runtime = NULL;
   if (!check_id (call, req->id, "task id"))
     goto out;
+  if (fault ("block-loop-on-create"))
+    usleep (3000000); /* test build: the whole loop stalls */
   if (container_find (req->id))
     {
+      if (fault ("allow-duplicate-create"))
+        {
+          Containerd__Task__V2__CreateTaskResponse ok = CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
+          ok.pid = (uint32_t) container_find (req->id)->init->pid;
+          sc_ttrpc_call_reply_msg (call, &ok.base);
+          goto out;
+        }
       sc_ttrpc_call_error (call, SC_ALREADY_EXISTS, "container %s: already exists", req->id);
       goto out;
     }
@@ -625,7 +645,7 @@ h_create (sc_ttrpc_call *call, void *data)
           goto out;
         }
     }
-  const char *bin = opts && opts->binary_name[0] ? opts->binary_name : "runc";
+  const char *bin = opts && opts->binary_name[0] && !fault ("ignore-options") ? opts->binary_name : "runc";
   runtime = find_in_path (bin);
   if (runtime == NULL)
     {
@@ -721,7 +741,7 @@ reply_pid (sc_ttrpc_call *call, pid_t pid)
   if (call == NULL)
     return;
   Containerd__Task__V2__StartResponse resp = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
-  resp.pid = (uint32_t) pid;
+  resp.pid = (uint32_t) pid + (fault ("start-wrong-pid") ? 1 : 0);
   sc_ttrpc_call_reply_msg (call, &resp.base);
 }
 
@@ -895,6 +915,12 @@ h_start (sc_ttrpc_call *call, void *data)
     = request_target (call, &containerd__task__v2__start_request__descriptor, &c, &p);
   if (req == NULL)
     return;
+  if ((p->state != PS_CREATED || p->starting) && fault ("start-twice-ok"))
+    {
+      reply_pid (call, p->pid);
+      protobuf_c_message_free_unpacked (&req->base, NULL);
+      return;
+    }
   if (p->state != PS_CREATED || p->starting)
     {
       sc_ttrpc_call_error (call, SC_FAILED_PRECONDITION, "cannot start a %s process",
@@ -950,7 +976,7 @@ kill_run (job *j)
   const char *args[6];
   int k = 0;
   args[k++] = "kill";
-  if (req->all)
+  if (req->all && !fault ("ignore-kill-all"))
     args[k++] = "--all";
   args[k++] = j->c->id;
   args[k++] = sig;
@@ -981,7 +1007,9 @@ h_kill (sc_ttrpc_call *call, void *data)
     }
   if (!p->is_init)
     {
-      if (p->state == PS_CREATED)
+      if (p->state == PS_CREATED && fault ("kill-created-exec-ok"))
+        sc_ttrpc_call_reply (call, NULL, 0);
+      else if (p->state == PS_CREATED)
         sc_ttrpc_call_error (call, SC_FAILED_PRECONDITION, "process not created: failed precondition");
       else if (is_exited (p) || p->pid <= 0)
         sc_ttrpc_call_error (call, SC_NOT_FOUND, "process already finished: not found");
@@ -1012,6 +1040,11 @@ h_exec (sc_ttrpc_call *call, void *data)
   container *c = get_container (call, req->id);
   if (c == NULL || !check_id (call, req->exec_id, "exec id"))
     goto out;
+  if (process_find (c, req->exec_id) && fault ("allow-duplicate-exec"))
+    {
+      sc_ttrpc_call_reply (call, NULL, 0);
+      goto out;
+    }
   if (process_find (c, req->exec_id) || strcmp (req->exec_id, c->id) == 0)
     {
       sc_ttrpc_call_error (call, SC_ALREADY_EXISTS, "id %s: already exists", req->exec_id);
@@ -1049,7 +1082,7 @@ h_exec (sc_ttrpc_call *call, void *data)
   p->c = c;
   p->id = sc_xstrdup (req->exec_id);
   p->state = PS_CREATED;
-  p->terminal = req->terminal;
+  p->terminal = req->terminal && !fault ("no-terminal");
   p->in = sc_xstrdup (req->stdin);
   p->out = sc_xstrdup (req->stdout);
   p->err = sc_xstrdup (req->stderr);
@@ -1166,6 +1199,13 @@ static void
 delete_run (job *j)
 {
   process *p = j->c->init;
+  if (p->state != PS_CREATED && p->state != PS_STOPPED && fault ("delete-running-ok"))
+    {
+      reply_delete (j->call, p, false);
+      j->call = NULL;
+      job_done (j);
+      return;
+    }
   if (p->state != PS_CREATED && p->state != PS_STOPPED)
     {
       if (j->call)
@@ -1177,6 +1217,8 @@ delete_run (job *j)
     }
   bool started = p->state == PS_STOPPED;
   j->extra = (void *) (intptr_t) started;
+  if (!started && fault ("exit-on-created-delete"))
+    publish_exit (p); /* as runc-v2 does */
   if (!started)
     p->state = PS_DELETED; /* its exit (runtime delete kills runc init) is silent */
   stdio_when_drained (p, 2000, delete_after_drain, j);
@@ -1239,6 +1281,8 @@ static void
 waiter_cancelled (sc_ttrpc_call *call, void *data)
 {
   process *p = data;
+  if (fault ("crash-on-cancel"))
+    abort ();
   for (size_t i = 0; i < p->nwaiters; i++)
     if (p->waiters[i] == call)
       {
@@ -1293,8 +1337,9 @@ h_state (sc_ttrpc_call *call, void *data)
       set_exited_at (&ts, is_exited (p) ? p->exited_at_ns : 0);
       r.id = p->id;
       r.bundle = c->bundle;
-      r.pid = (uint32_t) p->pid;
-      r.status = (Containerd__V1__Types__Status) st;
+      r.pid = (uint32_t) p->pid + (fault ("state-wrong-pid") ? 1 : 0);
+      r.status = fault ("state-wrong-status") ? CONTAINERD__V1__TYPES__STATUS__UNKNOWN
+                                               : (Containerd__V1__Types__Status) st;
       r.stdin = p->in;
       r.stdout = p->out;
       r.stderr = p->err;
@@ -1335,7 +1380,7 @@ pids_done (const rt_result *r, void *data)
             continue;
           containerd__v1__types__process_info__init (&infos[k]);
           infos[k].pid = (uint32_t) json_integer_value (v);
-          for (process *e = j->c->execs; e; e = e->next)
+          for (process *e = j->c->execs; e && !fault ("pids-no-details"); e = e->next)
             if (e->pid > 0 && (uint32_t) e->pid == infos[k].pid)
               {
                 Containerd__Runc__V1__ProcessDetails d = CONTAINERD__RUNC__V1__PROCESS_DETAILS__INIT;
@@ -1491,7 +1536,8 @@ h_close_io (sc_ttrpc_call *call, void *data)
   void *req = request_target (call, &containerd__task__v2__close_iorequest__descriptor, &c, &p);
   if (req == NULL)
     return;
-  stdio_close_stdin (p);
+  if (!fault ("ignore-closeio"))
+    stdio_close_stdin (p);
   sc_ttrpc_call_reply (call, NULL, 0);
   protobuf_c_message_free_unpacked (req, NULL);
 }
@@ -1510,7 +1556,7 @@ h_resize_pty (sc_ttrpc_call *call, void *data)
                              req->width, req->height);
       else if (is_exited (p))
         sc_ttrpc_call_error (call, SC_FAILED_PRECONDITION, "cannot resize a stopped container");
-      else if (stdio_resize (p, req->width, req->height) < 0)
+      else if (!fault ("ignore-resize") && stdio_resize (p, req->width, req->height) < 0)
         sc_ttrpc_call_error (call, SC_UNKNOWN, "resize: %s", strerror (errno));
       else
         sc_ttrpc_call_reply (call, NULL, 0);
@@ -1613,6 +1659,8 @@ stats_done (const rt_result *r, void *data)
       else
         {
           Google__Protobuf__Any any;
+          if (fault ("stats-garbage"))
+            memset (buf, 0xff, len);
           sc_any_set (&any, "io.containerd.cgroups.v1.Metrics", buf, len);
           Containerd__Task__V2__StatsResponse resp = CONTAINERD__TASK__V2__STATS_RESPONSE__INIT;
           resp.stats = &any;
@@ -1651,10 +1699,10 @@ h_connect (sc_ttrpc_call *call, void *data)
   if (req == NULL)
     return;
   Containerd__Task__V2__ConnectResponse r = CONTAINERD__TASK__V2__CONNECT_RESPONSE__INIT;
-  r.shim_pid = (uint32_t) getpid ();
+  r.shim_pid = (uint32_t) getpid () + (fault ("connect-wrong-pid") ? 1 : 0);
   container *c = container_find (req->id);
   if (c && !c->creating && c->init)
-    r.task_pid = (uint32_t) c->init->pid;
+    r.task_pid = (uint32_t) c->init->pid + (fault ("connect-wrong-pid") ? 1 : 0);
   r.version = (char *) SHIMCHECK_VERSION;
   sc_ttrpc_call_reply_msg (call, &r.base);
   protobuf_c_message_free_unpacked (&req->base, NULL);
@@ -1670,7 +1718,7 @@ h_shutdown (sc_ttrpc_call *call, void *data)
   protobuf_c_message_free_unpacked (&req->base, NULL);
   sc_ttrpc_call_reply (call, NULL, 0);
   /* a shim with tasks left keeps serving them (`now` is ignored, as in runc) */
-  if (S.containers == NULL)
+  if (S.containers == NULL || fault ("shutdown-always"))
     shim_request_shutdown ();
 }
 
@@ -1712,6 +1760,17 @@ dispatch (sc_ttrpc_call *call, void *data)
   snprintf (name, sizeof (name), "hang-on-%s", r->name);
   if (fault (name))
     return; /* never replies: the call stays pending until the client leaves */
+  if (fault ("crash-on-garbage"))
+    {
+      const ProtobufCMethodDescriptor *md = sc_task_method (r->name);
+      size_t len;
+      const uint8_t *pl = sc_ttrpc_call_payload (call, &len);
+      ProtobufCMessage *m = md ? protobuf_c_message_unpack (md->input, NULL, len, pl) : NULL;
+      if (md && m == NULL)
+        abort ();
+      if (m)
+        protobuf_c_message_free_unpacked (m, NULL);
+    }
 #endif
   r->fn (call, NULL);
 }

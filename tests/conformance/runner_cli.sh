@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# shimcheck run as a CI gate: exit codes, baselines, reports, and hostile
+# shims (hang in start, never answer, answer garbage, crash mid-run, fork
+# children and die): the run completes, reports each as failing, and leaves
+# nothing running or on disk.
+#   runner_cli.sh SHIMCHECK REF_SHIM REFFAULT_SHIM
+set -uo pipefail
+SC=$1 REF=$2 FAULTY=$3
+HERE=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d /tmp/sc-runner.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+check() { if [ "$2" -eq 0 ]; then pass=$((pass+1)); echo "ok - $1"; else fail=$((fail+1)); echo "not ok - $1"; [ -n "${3:-}" ] && echo "$3" | head -20 | sed 's/^/#   /'; fi; }
+run() { timeout -k 10 600 "$SC" run "$@" >"$T/out" 2>"$T/err"; echo $?; }
+
+# --- the reference shim, strict, with every report ------------------------
+rc=$(run --shim "$REF" --strict -j 2 --out "$T/rep")
+check "reference shim passes the whole catalogue with --strict" $([ "$rc" -eq 0 ]; echo $?) "$(tail -5 "$T/err")"
+n=$("$SC" list | wc -l)
+check "TAP on stdout has a plan and one line per case" $(grep -qx "1..$n" "$T/out" && [ "$(grep -cE '^(not )?ok ' "$T/out")" -eq "$n" ]; echo $?) ""
+python3 - "$T/rep" "$n" <<'PY' >"$T/validate" 2>&1
+import json, sys, xml.etree.ElementTree as ET
+d, n = sys.argv[1], int(sys.argv[2])
+j = json.load(open(d + "/report.json"))
+assert j["passed"] is True, "report.json: not passed"
+assert len(j["cases"]) == n, "report.json: %d cases" % len(j["cases"])
+for k in ("shim", "shim_sha256", "shim_version", "runtime_version", "kernel", "protocol"):
+    assert j["environment"].get(k), "environment." + k + " missing"
+for c in j["cases"]:
+    assert c["level"] in ("MUST", "SHOULD", "COMPAT") and c["reference"] and c["result"] == "PASS", c["id"]
+root = ET.parse(d + "/junit.xml").getroot()
+cases = root.findall(".//testcase")
+assert len(cases) == n, "junit: %d testcases" % len(cases)
+assert root.get("failures") == "0"
+html = open(d + "/report.html").read()
+assert "CONFORMANT" in html and html.count('class="id"') >= n
+tap = open(d + "/results.tap").read()
+assert tap.startswith("TAP version 13\n1..%d\n" % n)
+print("reports valid")
+PY
+check "report.json, junit.xml, report.html and results.tap are valid and complete" $?  "$(cat "$T/validate")"
+
+# --- gate semantics with the Go shim -----------------------------------------
+BASE=$HERE/../../conformance/baselines/containerd-shim-runc-v2.txt
+rc=$(run --shim /usr/bin/containerd-shim-runc-v2 -j 2 --filter '^(create\.duplicate|cleanup\.created-task|create\.pid)')
+check "runc-v2: SHOULD failures do not gate by default (exit 0)" $([ "$rc" -eq 0 ]; echo $?) "$(tail -3 "$T/err")"
+rc=$(run --shim /usr/bin/containerd-shim-runc-v2 -j 2 --strict --filter '^(create\.duplicate|cleanup\.created-task|create\.pid)')
+check "runc-v2: --strict makes them gate (exit 1)" $([ "$rc" -eq 1 ]; echo $?) "$(tail -3 "$T/err")"
+rc=$(run --shim /usr/bin/containerd-shim-runc-v2 -j 2 --strict --baseline "$BASE" --filter '^(create\.duplicate|cleanup\.created-task|create\.pid)')
+check "runc-v2: --strict with its baseline passes (exit 0)" $([ "$rc" -eq 0 ]; echo $?) "$(tail -3 "$T/err")"
+check "expected failures are TAP TODO" $(grep -q "not ok .* # TODO expected failure (baseline)" "$T/out"; echo $?) ""
+printf 'create.pid-matches-state\n' >"$T/stale-baseline"
+rc=$(run --shim "$REF" --baseline "$T/stale-baseline" --filter '^create\.pid-matches-state$')
+check "a baseline entry that now passes is reported" $(grep -q "baseline entry now passes, remove it: create.pid-matches-state" "$T/out"; echo $?) "$(cat "$T/out")"
+rc=$(SHIMCHECK_FAULTS=wrong-exit-code run --shim "$FAULTY" --filter '^exit\.wait-code$')
+check "a MUST failure gates (exit 1)" $([ "$rc" -eq 1 ]; echo $?) ""
+rc=$(run --shim "$T/nope")
+check "a missing --shim is a usage error (exit 2)" $([ "$rc" -eq 2 ]; echo $?) ""
+rc=$(run --shim "$REF" --filter '^no-such-case$')
+check "a filter matching nothing is a usage error (exit 2)" $([ "$rc" -eq 2 ]; echo $?) ""
+"$SC" list --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)>=80 and all({"id","level","title","reference","group"}<=set(x) for x in d)'
+check "list --format json gives id, group, level, title, reference for >= 80 cases" $? ""
+
+# --- hostile shims ------------------------------------------------------------
+SUBSET='^(bootstrap\.start-prints-one-address|create\.pid-matches-state|exit\.wait-zero|cleanup\.nothing-survives)$'
+printf '#!/bin/sh\nexec sleep 1000\n' >"$T/hang-start"; chmod +x "$T/hang-start"
+hostile() { # name, expected failing cases, env...
+  local name=$1 want=$2; shift 2
+  local t0=$(date +%s)
+  rc=$(env "$@" timeout -k 10 300 "$SC" run --shim "$SHIM" --filter "$SUBSET" -j 2 --timeout-scale 0.3 >"$T/out" 2>"$T/err"; echo $?)
+  local secs=$(( $(date +%s) - t0 ))
+  local failed=$(grep -c '^not ok ' "$T/out")
+  check "$name: the run completes in ${secs}s, $want cases failing" $([ "$rc" -eq 1 ] && [ "$failed" -eq "$want" ]; echo $?) "rc $rc, $failed failing; $(tail -6 "$T/err")"
+}
+SHIM=$T/hang-start hostile "a shim that hangs in start" 4 X=1
+SHIM=$HERE/hostile.py hostile "a shim that never answers" 4 HOSTILE_MODE=silent
+SHIM=$HERE/hostile.py hostile "a shim that answers garbage" 4 HOSTILE_MODE=garbage
+SHIM=$FAULTY hostile "a shim that crashes mid-run (in Create)" 3 SHIMCHECK_FAULTS=crash-on-Create
+SHIM=$FAULTY hostile "a shim that forks children and dies" 3 SHIMCHECK_FAULTS=leak-child,crash-on-Create
+sleep 0.5
+left=$(pgrep -fa "sleep 1000|hostile.py|reffault-v1 -namespace sc-" | grep -v pgrep || true)
+check "nothing the hostile shims started is left running" $([ -z "$left" ]; echo $?) "$left"
+check "no run dir left in /tmp" $([ -z "$(ls -d /tmp/shimcheck-run.* 2>/dev/null)" ]; echo $?) "$(ls -d /tmp/shimcheck-run.* 2>/dev/null)"
+check "no hostile socket left" $([ -z "$(ls /tmp/sc-hostile-* 2>/dev/null)" ]; echo $?) ""
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
