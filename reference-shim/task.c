@@ -152,7 +152,8 @@ wake_waiters (process *p)
       sc_ttrpc_call_set_cancel (p->waiters[i], NULL, NULL);
       sc_ttrpc_call_reply_msg (p->waiters[i], &r.base);
     }
-  memmove (p->waiters, p->waiters + answered, (p->nwaiters - answered) * sizeof (*p->waiters));
+  if (p->nwaiters > answered)
+    memmove (p->waiters, p->waiters + answered, (p->nwaiters - answered) * sizeof (*p->waiters));
   p->nwaiters -= answered;
 }
 
@@ -572,6 +573,8 @@ create_run (job *j)
   unlink (pidfile);
   int rc = rt_run (c, args, fds, NULL, create_done, j, &err);
   free (pidfile);
+  if (rc == 0 && fault ("block-loop-on-create"))
+    usleep (3500000); /* test build: the loop stalls while the runtime works */
   if (rc < 0)
     {
       create_fail (j, SC_UNKNOWN, "OCI runtime create failed: %s", err);
@@ -602,8 +605,6 @@ h_create (sc_ttrpc_call *call, void *data)
   char *cfg = NULL, *runtime = NULL;
   if (!check_id (call, req->id, "task id"))
     goto out;
-  if (fault ("block-loop-on-create"))
-    usleep (3000000); /* test build: the whole loop stalls */
   if (container_find (req->id))
     {
       if (fault ("allow-duplicate-create"))
