@@ -329,14 +329,6 @@ CASE (control_pids_includes_init)
 /* ------------------------------------------------------------------ ttrpc */
 
 static void
-launched (sc_t *t)
-{
-  char *b = t_bundle (t, "c1", SLEEP, false);
-  t_launch (t, "c1", b);
-  free (b);
-}
-
-static void
 still_alive (sc_t *t, const char *after)
 {
   Containerd__Task__V2__ConnectRequest q = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
@@ -349,7 +341,7 @@ still_alive (sc_t *t, const char *after)
 
 CASE (ttrpc_unknown_method_unimplemented)
 {
-  launched (t);
+  t_launched (t, "c1");
   sc_rpc_result r = { 0 };
   sc_call_opts o = { .timeout_ms = t_ms (t, 5000) };
   sc_ttrpc_call_sync (t->shim->rpc, t->shim->task.service, "NoSuchMethod", NULL, 0, &o, &r);
@@ -360,7 +352,7 @@ CASE (ttrpc_unknown_method_unimplemented)
 
 CASE (ttrpc_unknown_service_unimplemented)
 {
-  launched (t);
+  t_launched (t, "c1");
   sc_rpc_result r = { 0 };
   sc_call_opts o = { .timeout_ms = t_ms (t, 5000) };
   sc_ttrpc_call_sync (t->shim->rpc, "containerd.task.v9.Task", "State", NULL, 0, &o, &r);
@@ -371,7 +363,7 @@ CASE (ttrpc_unknown_service_unimplemented)
 
 CASE (ttrpc_oversized_request)
 {
-  launched (t);
+  t_launched (t, "c1");
   size_t n = SC_FRAME_MAX_DATA + 1;
   uint8_t *big = sc_xcalloc (1, n);
   sc_rpc_result r = { 0 };
@@ -385,7 +377,7 @@ CASE (ttrpc_oversized_request)
 
 CASE (ttrpc_garbage_envelope)
 {
-  launched (t);
+  t_launched (t, "c1");
   const uint8_t junk[] = { 0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01 };
   sc_rpc_result r = { 0 };
   sc_ttrpc_call_raw_sync (t->shim->rpc, 0, SC_MSG_REQUEST, 0, junk, sizeof (junk), NULL, 0,
@@ -398,7 +390,7 @@ CASE (ttrpc_garbage_envelope)
 
 CASE (ttrpc_even_stream_id)
 {
-  launched (t);
+  t_launched (t, "c1");
   Ttrpc__Request req = TTRPC__REQUEST__INIT;
   req.service = (char *) t->shim->task.service;
   req.method = (char *) "Connect";

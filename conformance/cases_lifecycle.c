@@ -410,11 +410,9 @@ CASE (create_options_missing_runtime)
 
 CASE (create_unknown_id_state_notfound)
 {
-  char *b = t_bundle (t, "c1", NULL, false);
-  t_launch (t, "c1", b);
+  t_launched (t, "c1");
   char *msg = NULL;
   t_code (t, t_state (t, "nope", NULL, NULL, &msg), &msg, SC_NOT_FOUND, "State of an unknown id");
-  free (b);
 }
 
 /* ------------------------------------------------------------------ start */
@@ -486,11 +484,9 @@ CASE (start_twice_rejected)
 
 CASE (start_unknown_id_notfound)
 {
-  char *b = t_bundle (t, "c1", NULL, false);
-  t_launch (t, "c1", b);
+  t_launched (t, "c1");
   char *msg = NULL;
   t_code (t, t_start (t, "nope", NULL, NULL, &msg), &msg, SC_NOT_FOUND, "Start of an unknown id");
-  free (b);
 }
 
 CASE (start_hostname_from_spec)

@@ -110,6 +110,8 @@ json_t *t_spec (sc_t *t, const char *const *args, bool terminal);
 /* Launches the shim under test as containerd does for task id (bundle must
  * exist), connects, learns its pid by Connect. */
 sc_shim *t_launch (sc_t *t, const char *id, const char *bundle);
+/* a bundle for id (sleep 3600) and the shim launched for it, no task yet */
+void t_launched (sc_t *t, const char *id);
 /* t_bundle + t_launch + Create + Start of `args` (NULL: sleep 3600) */
 uint32_t t_running (sc_t *t, const char *id, const char *const *args);
 

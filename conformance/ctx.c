@@ -241,6 +241,14 @@ t_launch (sc_t *t, const char *id, const char *bundle)
   return s;
 }
 
+void
+t_launched (sc_t *t, const char *id)
+{
+  char *b = t_bundle (t, id, NULL, false);
+  t_launch (t, id, b);
+  free (b);
+}
+
 uint32_t
 t_running (sc_t *t, const char *id, const char *const *args)
 {
