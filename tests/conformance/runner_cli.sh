@@ -10,6 +10,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d /tmp/sc-runner.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
+# other runs on this machine are not ours to judge
+ls -d /tmp/shimcheck-run.* 2>/dev/null | sort >"$T/rundirs-before"
 check() { if [ "$2" -eq 0 ]; then pass=$((pass+1)); echo "ok - $1"; else fail=$((fail+1)); echo "not ok - $1"; [ -n "${3:-}" ] && echo "$3" | head -20 | sed 's/^/#   /'; fi; }
 run() { timeout -k 10 600 "$SC" run "$@" >"$T/out" 2>"$T/err"; echo $?; }
 
@@ -80,7 +82,8 @@ SHIM=$FAULTY hostile "a shim that forks children and dies" 3 SHIMCHECK_FAULTS=le
 sleep 0.5
 left=$(pgrep -fa "sleep 1000|hostile.py|reffault-v1 -namespace sc-" | grep -v pgrep || true)
 check "nothing the hostile shims started is left running" $([ -z "$left" ]; echo $?) "$left"
-check "no run dir left in /tmp" $([ -z "$(ls -d /tmp/shimcheck-run.* 2>/dev/null)" ]; echo $?) "$(ls -d /tmp/shimcheck-run.* 2>/dev/null)"
+new_dirs=$(ls -d /tmp/shimcheck-run.* 2>/dev/null | sort | comm -13 "$T/rundirs-before" -)
+check "no run dir left in /tmp" $([ -z "$new_dirs" ]; echo $?) "$new_dirs"
 check "no hostile socket left" $([ -z "$(ls /tmp/sc-hostile-* 2>/dev/null)" ]; echo $?) ""
 
 echo "$pass passed, $fail failed"
