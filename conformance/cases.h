@@ -51,7 +51,7 @@
      "Create with an invalid config.json fails, publishes nothing, the shim lives on",             \
      "field-notes §B2 (NULL derefs on partial config.json)")                                       \
   X (create_missing_binary, "create.missing-binary", SC_MUST, 0,                                   \
-     "Create of a missing process binary fails and leaves no task",                                \
+     "Create of a missing process binary fails, publishes nothing, leaves no task",                                \
      "TestContainerNoBinaryExists; facts §5.2")                                                    \
   X (create_rootfs_mounts_honoured, "create.rootfs-mounts-honoured", SC_MUST, 0,                   \
      "the request's rootfs mounts are mounted for the task and gone after Delete",                 \

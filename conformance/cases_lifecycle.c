@@ -295,6 +295,12 @@ CASE (create_missing_binary)
   char *msg = NULL;
   t_not_ok (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, "Create of a missing binary");
   t_code (t, t_state (t, "c1", NULL, NULL, &msg), &msg, SC_NOT_FOUND, "State after the failed Create");
+  sc_events_sink_wait_count (t->env.sink, 100, t_ms (t, 300));
+  char *topics = t_topics (t, "c1");
+  t_note (t, "events after the failed Create: \"%s\"", topics);
+  bool none = *topics == '\0';
+  free (topics);
+  T_REQUIRE (t, none, "a failed Create published events");
   free (b);
 }
 

@@ -268,8 +268,11 @@ kill_tree (pid_t pid)
   kill (pid, SIGKILL);
 }
 
-/* processes re-parented to us by a case that died: they are our children
- * but not case children */
+/* Processes a case left behind when its process ended are re-parented to us
+ * (we are a child subreaper): every direct child that is not a live case
+ * process is such an orphan; it dies with its subtree.  (No walking up parent
+ * chains: a chain read while a process is being reaped would break and make
+ * a live shim look orphaned.) */
 static void
 kill_orphans (slot *slots, int nslots)
 {
@@ -277,38 +280,15 @@ kill_orphans (slot *slots, int nslots)
   size_t n = sc_proc_descendants (getpid (), &d);
   for (size_t i = 0; i < n; i++)
     {
-      bool in_live_case = false;
-      for (int s = 0; s < nslots && !in_live_case; s++)
-        {
-          if (slots[s].pid <= 0)
-            continue;
-          if (d[i] == slots[s].pid)
-            in_live_case = true;
-          else
-            {
-              /* walk up the parent chain */
-              pid_t p = d[i];
-              for (int k = 0; k < 64 && p > 1; k++)
-                {
-                  p = sc_pid_ppid (p);
-                  if (p == slots[s].pid)
-                    {
-                      in_live_case = true;
-                      break;
-                    }
-                  if (p == getpid ())
-                    break;
-                }
-            }
-        }
-      if (!in_live_case)
-        {
-          kill (d[i], SIGKILL);
-          /* reap only what we killed: a blanket waitpid(-1) would steal the
-           * exit of a case child that just finished */
-          if (sc_pid_ppid (d[i]) == getpid ())
-            waitpid (d[i], NULL, 0);
-        }
+      if (sc_pid_ppid (d[i]) != getpid ())
+        continue;
+      bool live = false;
+      for (int s = 0; s < nslots; s++)
+        live |= slots[s].pid > 0 && slots[s].pid == d[i];
+      if (live)
+        continue;
+      kill_tree (d[i]);
+      waitpid (d[i], NULL, 0);
     }
   free (d);
 }
