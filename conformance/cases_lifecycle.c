@@ -174,9 +174,17 @@ CASE (bootstrap_connect_reports_shim_pid)
   t_ok (t, code, &msg, "Connect");
   uint32_t pid = r->shim_pid;
   containerd__task__v2__connect_response__free_unpacked (r, NULL);
-  t_note (t, "shim_pid %u, start ran as pid %d", pid, (int) s->start.pid);
+  char exe_path[64], exe[4096] = "";
+  snprintf (exe_path, sizeof (exe_path), "/proc/%u/exe", pid);
+  ssize_t n = readlink (exe_path, exe, sizeof (exe) - 1);
+  if (n > 0)
+    exe[n] = '\0';
+  t_note (t, "shim_pid %u runs %s; start ran as pid %d", pid, n > 0 ? exe : "(nothing)",
+          (int) s->start.pid);
   T_REQUIRE (t, pid > 0 && sc_pid_alive ((pid_t) pid), "shim_pid %u is not a live process", pid);
   T_REQUIRE (t, (pid_t) pid != s->start.pid, "shim_pid is the start process, which has exited");
+  T_REQUIRE (t, strcmp (exe, t->cfg->shim) == 0, "shim_pid %u runs %s, not the shim %s", pid, exe,
+             t->cfg->shim);
   free (b);
 }
 

@@ -1,0 +1,88 @@
+/* Fuzz target: an arbitrary byte stream through the ttrpc frame reassembler,
+ * fed in chunks chosen by the first input byte.  Invariants: all input is
+ * consumed; every complete frame's header and body are exactly the bytes at
+ * its position in the stream; an oversized frame is one whose length exceeds
+ * the limit.  Complete Request/Response bodies go through the envelope
+ * decoders and the message describer. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frame.h"
+#include "pb.h"
+#include "status.h"
+#include "ttrpc/ttrpc.pb-c.h"
+
+#define CHECK(c)                                                                                   \
+  do                                                                                               \
+    {                                                                                              \
+      if (!(c))                                                                                    \
+        abort ();                                                                                  \
+    }                                                                                              \
+  while (0)
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  if (size < 1)
+    return 0;
+  uint8_t knobs = data[0];
+  data++;
+  size--;
+  /* a small limit half the time, so the discard path is reached */
+  size_t max = (knobs & 0x80) ? 64 + (knobs & 0x3f) : 0;
+  size_t chunk = (size_t) (knobs & 0x0f) + 1;
+  sc_frame_reader r;
+  sc_frame_reader_init (&r, max);
+  size_t off = 0, frame_start = 0;
+  int guard = 0;
+  while (off < size)
+    {
+      if (sc_frame_reader_idle (&r))
+        frame_start = off;
+      size_t n = size - off < chunk ? size - off : chunk;
+      sc_frame f;
+      size_t used = 0;
+      sc_frame_result res = sc_frame_reader_next (&r, data + off, n, &used, &f);
+      CHECK (used <= n);
+      off += used;
+      if (res == SC_FRAME_COMPLETE)
+        {
+          CHECK (f.header.length <= r.max_data);
+          CHECK (off - frame_start == SC_FRAME_HEADER_LEN + f.header.length);
+          uint8_t hdr[SC_FRAME_HEADER_LEN];
+          sc_frame_header_encode (&f.header, hdr);
+          CHECK (memcmp (hdr, data + frame_start, SC_FRAME_HEADER_LEN) == 0);
+          CHECK (f.header.length == 0
+                 || memcmp (f.data, data + frame_start + SC_FRAME_HEADER_LEN, f.header.length) == 0);
+          if (f.header.type == SC_MSG_REQUEST)
+            {
+              Ttrpc__Request *req = ttrpc__request__unpack (NULL, f.header.length, f.data);
+              if (req)
+                {
+                  char *d = sc_pb_describe (&req->base);
+                  free (d);
+                  ttrpc__request__free_unpacked (req, NULL);
+                }
+            }
+          else if (f.header.type == SC_MSG_RESPONSE)
+            {
+              sc_rpc_result rr = { 0 };
+              sc_rpc_result_from_response (&rr, f.data, f.header.length);
+              CHECK (rr.code >= 0 || rr.code < 0); /* decoded without crashing */
+              sc_rpc_result_release (&rr);
+            }
+        }
+      else if (res == SC_FRAME_OVERSIZED)
+        CHECK (f.header.length > r.max_data && f.data == NULL);
+      else
+        CHECK (used == n);
+      /* progress: a call either consumes input or completes a frame */
+      guard = used == 0 && res == SC_FRAME_NEED_MORE ? guard + 1 : 0;
+      CHECK (guard < 2);
+    }
+  sc_frame_reader_release (&r);
+  return 0;
+}
