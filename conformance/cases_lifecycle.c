@@ -185,6 +185,21 @@ CASE (bootstrap_connect_reports_shim_pid)
   T_REQUIRE (t, (pid_t) pid != s->start.pid, "shim_pid is the start process, which has exited");
   T_REQUIRE (t, strcmp (exe, t->cfg->shim) == 0, "shim_pid %u runs %s, not the shim %s", pid, exe,
              t->cfg->shim);
+  /* and it is this case's daemon (other cases may run the same binary): its
+   * command line names our namespace */
+  char cl_path[64], cl[8192];
+  snprintf (cl_path, sizeof (cl_path), "/proc/%u/cmdline", pid);
+  FILE *f = fopen (cl_path, "r");
+  size_t cn = f ? fread (cl, 1, sizeof (cl) - 1, f) : 0;
+  if (f)
+    fclose (f);
+  bool ours = false;
+  for (size_t i = 0; i < cn; i += strlen (cl + i) + 1)
+    {
+      cl[cn] = '\0';
+      ours |= strcmp (cl + i, t->env.ns) == 0;
+    }
+  T_REQUIRE (t, ours, "shim_pid %u is a shim of another namespace, not the one just started", pid);
   free (b);
 }
 
