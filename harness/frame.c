@@ -154,16 +154,22 @@ sc_frame_reader_next (sc_frame_reader *r, const uint8_t *in, size_t len, size_t 
               r->discard_left = r->cur.length;
               continue; /* handles the length-only case below via the loop */
             }
-          if (r->cur.length > r->buf_cap)
-            {
-              r->buf = sc_xrealloc (r->buf, r->cur.length);
-              r->buf_cap = r->cur.length;
-            }
         }
 
-      /* in body, not discarding */
+      /* in body, not discarding; the buffer grows with the bytes that really
+       * arrive, so a header announcing 4 MiB costs nothing until they come */
       size_t need = r->cur.length - r->buf_have;
       size_t n = need < len - used ? need : len - used;
+      if (r->buf_have + n > r->buf_cap)
+        {
+          size_t cap = r->buf_cap ? r->buf_cap : 256;
+          while (cap < r->buf_have + n)
+            cap *= 2;
+          if (cap > r->cur.length)
+            cap = r->cur.length;
+          r->buf = sc_xrealloc (r->buf, cap);
+          r->buf_cap = cap;
+        }
       if (n > 0)
         {
           memcpy (r->buf + r->buf_have, in + used, n);

@@ -284,6 +284,23 @@ stream_fed_one_byte_at_a_time_yields_same_frames (void **state)
 }
 
 static void
+announced_length_is_not_allocated_before_the_bytes_arrive (void **state)
+{
+  /* a peer that sends only a header claiming 4 MiB costs us little */
+  sc_frame_reader r;
+  sc_frame_reader_init (&r, 0);
+  uint8_t hdr[SC_FRAME_HEADER_LEN + 3];
+  sc_frame_header h = { (uint32_t) SC_FRAME_MAX_DATA, 1, SC_MSG_REQUEST, 0 };
+  sc_frame_header_encode (&h, hdr);
+  memcpy (hdr + SC_FRAME_HEADER_LEN, "abc", 3);
+  sc_frame f;
+  size_t used;
+  assert_int_equal (sc_frame_reader_next (&r, hdr, sizeof (hdr), &used, &f), SC_FRAME_NEED_MORE);
+  assert_true (r.buf_cap < 4096);
+  sc_frame_reader_release (&r);
+}
+
+static void
 custom_limit_is_enforced (void **state)
 {
   sc_frame_reader r;
@@ -312,6 +329,7 @@ main (void)
     cmocka_unit_test (nonzero_reserved_byte_means_oversized),
     cmocka_unit_test (stream_split_at_every_offset_yields_same_frames),
     cmocka_unit_test (stream_fed_one_byte_at_a_time_yields_same_frames),
+    cmocka_unit_test (announced_length_is_not_allocated_before_the_bytes_arrive),
     cmocka_unit_test (custom_limit_is_enforced),
   };
   return cmocka_run_group_tests_name ("frame", tests, NULL, NULL);
