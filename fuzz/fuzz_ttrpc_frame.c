@@ -64,9 +64,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
               if (req)
                 {
                   /* a decoded envelope re-encodes to a decodable one */
-                  size_t n;
-                  uint8_t *again = sc_pb_pack (&req->base, &n);
-                  Ttrpc__Request *r2 = ttrpc__request__unpack (NULL, n, again);
+                  size_t again_len;
+                  uint8_t *again = sc_pb_pack (&req->base, &again_len);
+                  Ttrpc__Request *r2 = ttrpc__request__unpack (NULL, again_len, again);
                   CHECK (r2 != NULL && strcmp (r2->method, req->method) == 0
                          && strcmp (r2->service, req->service) == 0);
                   ttrpc__request__free_unpacked (r2, NULL);
