@@ -66,6 +66,7 @@ CASE (bootstrap_second_start_same_address)
   sc_error err = SC_ERROR_INIT;
   int rc = sc_shim_start (t->env.loop, &o, &second, &err);
   char *addr2 = second && second->addr.address ? sc_xstrdup (second->addr.address) : NULL;
+  t_record_address (t, addr2);
   if (second)
     second->daemon_pid = 0; /* the shared daemon belongs to the first */
   sc_shim_free (second);
@@ -116,6 +117,7 @@ CASE (bootstrap_namespace_required)
   sc_run_result r;
   T_REQUIRE (t, sc_run (&ro, &r, NULL) == 0, "cannot run the shim");
   t_note (t, "start without -namespace: %s, output \"%s\"", sc_wait_status_str (r.status), r.out);
+  t_record_address (t, r.out); /* if it wrongly started a daemon */
   bool failed = !r.timed_out && (!WIFEXITED (r.status) || WEXITSTATUS (r.status) != 0);
   sc_run_result_release (&r);
   sc_kill_pgrp_wait (r.pid, 1000);

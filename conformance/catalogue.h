@@ -172,6 +172,9 @@ void t_io_close (sc_io *io);
 /* --- the whole containerd teardown of the case's shim; checks nothing --- */
 void t_teardown (sc_t *t);
 
+/* every address a start printed goes here: the runner removes the dead
+ * sockets after the case, whatever happened */
+void t_record_address (sc_t *t, const char *address);
 /* a runtime wrapper script that logs its calls (and optionally sleeps on
  * create) in the case dir; returns its path */
 char *t_runtime_wrapper (sc_t *t, const char *name, int sleep_on_create_s);

@@ -168,6 +168,23 @@ t_options_any (const char *binary_name, Google__Protobuf__Any *any)
   sc_any_pack (any, &o.base);
 }
 
+void
+t_record_address (sc_t *t, const char *address)
+{
+  if (address == NULL || *address == '\0')
+    return;
+  if (strncmp (address, "unix://", 7) == 0)
+    address += 7;
+  char *p = sc_xasprintf ("%s/address", t->dir);
+  FILE *f = fopen (p, "a");
+  if (f)
+    {
+      fprintf (f, "%s\n", address);
+      fclose (f);
+    }
+  free (p);
+}
+
 static void
 trace (const char *line, void *data)
 {
@@ -207,10 +224,23 @@ t_launch (sc_t *t, const char *id, const char *bundle)
   if (s && s->start.out_len)
     t_log (t, "start printed \"%s\" (%s, %.1f ms)", s->start.out,
            sc_wait_status_str (s->start.status), s->start.elapsed_ns / 1e6);
-  if (rc == 0 && s->addr.name && !s->addr.abstract && t->address == NULL)
+  if (s && s->addr.name && !s->addr.abstract)
     {
-      t->address = sc_xstrdup (s->addr.name);
-      record (t, "address", t->address);
+      if (t->address == NULL)
+        t->address = sc_xstrdup (s->addr.name);
+      t_record_address (t, s->addr.name);
+    }
+  else if (s && s->start.out)
+    {
+      /* start failed the checks, but a daemon may be serving anyway: any
+       * unix:// path in its output is a socket to clean up */
+      for (const char *q = s->start.out; (q = strstr (q, "unix://")) != NULL; q += 7)
+        {
+          size_t n = strcspn (q + 7, " \t\r\n\"',}");
+          char *path = sc_xstrndup (q + 7, n);
+          t_record_address (t, path);
+          free (path);
+        }
     }
   if (rc == 0)
     rc = sc_shim_connect (s, &err);

@@ -314,22 +314,23 @@ cleanup_case_leftovers (const char *dir, const sc_run_config *cfg)
     sc_env_cleanup_runtime_state (ns, cfg->runtime_for_cleanup ? cfg->runtime_for_cleanup : "runc");
   free (ns);
   char *af = sc_xasprintf ("%s/address", dir);
-  char *addr = first_line_of (af);
+  char *all = read_text (af, 64 * 1024);
   free (af);
-  if (addr && *addr == '/')
+  for (char *save = NULL, *addr = all ? strtok_r (all, "\n", &save) : NULL; addr;
+       addr = strtok_r (NULL, "\n", &save))
     {
       struct sockaddr_un sa = { .sun_family = AF_UNIX };
-      if (strlen (addr) < sizeof (sa.sun_path))
-        {
-          strcpy (sa.sun_path, addr);
-          int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-          if (fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof (sa)) < 0 && errno == ECONNREFUSED)
-            unlink (addr);
-          if (fd >= 0)
-            close (fd);
-        }
+      if (*addr != '/' || strlen (addr) >= sizeof (sa.sun_path))
+        continue;
+      strcpy (sa.sun_path, addr);
+      int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      /* a socket nobody accepts on is a dead shim's: remove it */
+      if (fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof (sa)) < 0 && errno == ECONNREFUSED)
+        unlink (addr);
+      if (fd >= 0)
+        close (fd);
     }
-  free (addr);
+  free (all);
 }
 
 static void
