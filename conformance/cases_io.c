@@ -21,35 +21,15 @@ io_task (sc_t *t, const char *const *args, bool with_stdin, bool with_stderr, bo
   char *b = t_bundle (t, "c1", args, terminal);
   t_launch (t, "c1", b);
   t_io (t, "c1", with_stdin, with_stderr, io);
-  Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  cr.id = (char *) "c1";
+  cr.bundle = b;
+  cr.terminal = terminal;
+  cr.stdin = io->in;
+  cr.stdout = io->out;
+  cr.stderr = io->err;
   char *msg = NULL;
-  uint32_t pid;
-  (void) r;
-  if (terminal)
-    {
-      /* Create with terminal=true has to go through t_rpc (t_create has no flag) */
-      Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
-      cr.id = (char *) "c1";
-      cr.bundle = b;
-      cr.terminal = true;
-      cr.stdin = io->in;
-      cr.stdout = io->out;
-      cr.stderr = io->err;
-      Google__Protobuf__Any any;
-      if (t->cfg->runtime_binary)
-        {
-          t_options_any (t->cfg->runtime_binary, &any);
-          cr.options = &any;
-        }
-      int code = t_rpc (t, "Create", &cr.base, NULL, &msg);
-      if (cr.options)
-        sc_any_clear (&any);
-      t_ok (t, code, &msg, "Create with a terminal");
-      t->tasks = sc_xrealloc (t->tasks, (t->ntasks + 1) * sizeof (char *));
-      t->tasks[t->ntasks++] = sc_xstrdup ("c1");
-    }
-  else
-    t_ok (t, t_create (t, "c1", b, io, &pid, &msg), &msg, "Create");
+  t_ok (t, t_create_req (t, &cr, NULL, &msg), &msg, terminal ? "Create with a terminal" : "Create");
   free (b);
 }
 
@@ -507,8 +487,7 @@ CASE (ttrpc_slow_runtime_does_not_block)
   t_log (t, "-> Create c2 through a runtime that sleeps 3 s on create");
   sc_ttrpc_call_async (t->shim->rpc, t->shim->task.service, "Create", buf, len, &o, create_cb, &cc);
   free (buf);
-  t->tasks = sc_xrealloc (t->tasks, (t->ntasks + 1) * sizeof (char *));
-  t->tasks[t->ntasks++] = sc_xstrdup ("c2");
+  t_track_task (t, "c2");
   /* wait until the runtime is really inside the slow create */
   char *calls = sc_xasprintf ("%s.calls", slow);
   bool inside = false;

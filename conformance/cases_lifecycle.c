@@ -349,19 +349,8 @@ CASE (create_rootfs_mounts_honoured)
   r.bundle = b;
   r.rootfs = mounts;
   r.n_rootfs = 1;
-  Google__Protobuf__Any any;
-  if (t->cfg->runtime_binary)
-    {
-      t_options_any (t->cfg->runtime_binary, &any);
-      r.options = &any;
-    }
   char *msg = NULL;
-  int code = t_rpc (t, "Create", &r.base, NULL, &msg);
-  if (r.options)
-    sc_any_clear (&any);
-  t_ok (t, code, &msg, "Create with a rootfs mount");
-  t->tasks = sc_xrealloc (t->tasks, (t->ntasks + 1) * sizeof (char *));
-  t->tasks[t->ntasks++] = sc_xstrdup ("c1");
+  t_ok (t, t_create_req (t, &r, NULL, &msg), &msg, "Create with a rootfs mount");
   t_ok (t, t_start (t, "c1", NULL, NULL, &msg), &msg, "Start");
   uint32_t st = 99;
   t_ok (t, t_wait (t, "c1", NULL, &st, NULL, &msg), &msg, "Wait");
@@ -398,11 +387,9 @@ CASE (create_options_binary_name)
   r.bundle = b;
   r.options = &any;
   char *msg = NULL;
-  int code = t_rpc (t, "Create", &r.base, NULL, &msg);
+  int code = t_create_req (t, &r, NULL, &msg);
   sc_any_clear (&any);
   t_ok (t, code, &msg, "Create with options.binary_name");
-  t->tasks = sc_xrealloc (t->tasks, (t->ntasks + 1) * sizeof (char *));
-  t->tasks[t->ntasks++] = sc_xstrdup ("c1");
   char *calls = sc_xasprintf ("%s.calls", wrapper);
   FILE *f = fopen (calls, "r");
   char line[512] = "";

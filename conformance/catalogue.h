@@ -118,6 +118,12 @@ uint32_t t_running (sc_t *t, const char *id, const char *const *args);
 /* --- RPCs: each is recorded in the transcript; they return the code --- */
 int t_rpc (sc_t *t, const char *method, const ProtobufCMessage *req, ProtobufCMessage **resp,
            char **message);
+/* Create with the request as given; adds the run's runtime options unless
+ * the request has its own, and tracks the task for teardown */
+int t_create_req (sc_t *t, Containerd__Task__V2__CreateTaskRequest *r, uint32_t *pid,
+                  char **message);
+/* a task created some other way (an async Create) that teardown must end */
+void t_track_task (sc_t *t, const char *id);
 int t_create (sc_t *t, const char *id, const char *bundle, const sc_io *io, uint32_t *pid,
               char **message);
 int t_start (sc_t *t, const char *id, const char *exec_id, uint32_t *pid, char **message);

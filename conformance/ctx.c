@@ -66,9 +66,7 @@ record (sc_t *t, const char *name, const char *value)
 static void
 tlog (sc_t *t, const char *prefix, const char *fmt, va_list ap)
 {
-  char *m = NULL;
-  if (vasprintf (&m, fmt, ap) < 0)
-    return;
+  char *m = sc_xvasprintf (fmt, ap);
   if (t->transcript_fd >= 0)
     dprintf (t->transcript_fd, "%8.1f ms %s%s\n", (sc_now_mono_ns () - case_t0) / 1e6, prefix, m);
   free (m);
@@ -88,9 +86,7 @@ t_note (sc_t *t, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  char *m = NULL;
-  if (vasprintf (&m, fmt, ap) < 0)
-    abort ();
+  char *m = sc_xvasprintf (fmt, ap);
   va_end (ap);
   t->evidence = sc_xrealloc (t->evidence, (t->nevidence + 1) * sizeof (char *));
   t->evidence[t->nevidence++] = m;
@@ -103,9 +99,7 @@ finish (sc_t *t, sc_status st, const char *fmt, va_list ap) __attribute__ ((nore
 static void
 finish (sc_t *t, sc_status st, const char *fmt, va_list ap)
 {
-  char *m = NULL;
-  if (vasprintf (&m, fmt, ap) < 0)
-    abort ();
+  char *m = sc_xvasprintf (fmt, ap);
   free (t->message);
   t->message = m;
   t->status = st;
@@ -334,6 +328,39 @@ fill_io (const sc_io *io, char **in, char **out, char **err)
 
 static void task_forget (sc_t *t, const char *id);
 
+void
+t_track_task (sc_t *t, const char *id)
+{
+  t->tasks = sc_xrealloc (t->tasks, (t->ntasks + 1) * sizeof (char *));
+  t->tasks[t->ntasks++] = sc_xstrdup (id);
+}
+
+int
+t_create_req (sc_t *t, Containerd__Task__V2__CreateTaskRequest *r, uint32_t *pid, char **message)
+{
+  Google__Protobuf__Any any;
+  bool own_options = r->options == NULL && t->cfg->runtime_binary;
+  if (own_options)
+    {
+      t_options_any (t->cfg->runtime_binary, &any);
+      r->options = &any;
+    }
+  Containerd__Task__V2__CreateTaskResponse *resp = NULL;
+  int code = t_rpc (t, "Create", &r->base, (ProtobufCMessage **) &resp, message);
+  if (own_options)
+    {
+      sc_any_clear (&any);
+      r->options = NULL;
+    }
+  if (code == 0)
+    t_track_task (t, r->id);
+  if (pid)
+    *pid = resp ? resp->pid : 0;
+  if (resp)
+    containerd__task__v2__create_task_response__free_unpacked (resp, NULL);
+  return code;
+}
+
 int
 t_create (sc_t *t, const char *id, const char *bundle, const sc_io *io, uint32_t *pid,
           char **message)
@@ -342,26 +369,7 @@ t_create (sc_t *t, const char *id, const char *bundle, const sc_io *io, uint32_t
   r.id = (char *) id;
   r.bundle = (char *) bundle;
   fill_io (io, &r.stdin, &r.stdout, &r.stderr);
-  Google__Protobuf__Any any;
-  if (t->cfg->runtime_binary)
-    {
-      t_options_any (t->cfg->runtime_binary, &any);
-      r.options = &any;
-    }
-  Containerd__Task__V2__CreateTaskResponse *resp = NULL;
-  int code = t_rpc (t, "Create", &r.base, (ProtobufCMessage **) &resp, message);
-  if (r.options)
-    sc_any_clear (&any);
-  if (code == 0)
-    {
-      t->tasks = sc_xrealloc (t->tasks, (t->ntasks + 1) * sizeof (char *));
-      t->tasks[t->ntasks++] = sc_xstrdup (id);
-    }
-  if (pid)
-    *pid = resp ? resp->pid : 0;
-  if (resp)
-    containerd__task__v2__create_task_response__free_unpacked (resp, NULL);
-  return code;
+  return t_create_req (t, &r, pid, message);
 }
 
 int

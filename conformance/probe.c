@@ -55,8 +55,7 @@ record (probe *p, const char *name, bool held, bool warn, const char *fmt, ...)
   s->ms = (sc_now_mono_ns () - p->t0) / 1e6;
   va_list ap;
   va_start (ap, fmt);
-  if (vasprintf (&s->detail, fmt, ap) < 0)
-    s->detail = NULL;
+  s->detail = sc_xvasprintf (fmt, ap);
   va_end (ap);
   return held;
 }

@@ -166,28 +166,16 @@ sha256_file (const char *path)
   return sc_xstrdup (hex);
 }
 
-static char *
-which (const char *name)
-{
-  if (strchr (name, '/'))
-    return sc_xstrdup (name);
-  const char *dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", NULL };
-  for (int i = 0; dirs[i]; i++)
-    {
-      char *p = sc_xasprintf ("%s/%s", dirs[i], name);
-      if (access (p, X_OK) == 0)
-        return p;
-      free (p);
-    }
-  return sc_xstrdup (name);
-}
 
 static json_t *
 environment (const sc_run_config *cfg)
 {
   char *v_argv[] = { (char *) cfg->shim, (char *) "-v", NULL };
   char *shim_v = run_capture (v_argv, 5000);
-  char *rt = which (cfg->runtime_binary ? cfg->runtime_binary : "runc");
+  const char *rt_name = cfg->runtime_binary ? cfg->runtime_binary : "runc";
+  char *rt = sc_find_executable (rt_name);
+  if (rt == NULL)
+    rt = sc_xstrdup (rt_name);
   char *rt_argv[] = { rt, (char *) "--version", NULL };
   char *rt_v = run_capture (rt_argv, 5000);
   struct utsname u;

@@ -58,16 +58,7 @@ sc_env_cleanup_runtime_state (const char *ns, const char *runtime)
         continue;
       char *argv[] = { (char *) (runtime ? runtime : "runc"), (char *) "--root", root,
                        (char *) "delete", (char *) "--force", de->d_name, NULL };
-      char *path = NULL;
-      const char *dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", NULL };
-      for (int i = 0; dirs[i] && path == NULL; i++)
-        {
-          char *cand = sc_xasprintf ("%s/%s", dirs[i], argv[0]);
-          if (access (cand, X_OK) == 0)
-            path = cand;
-          else
-            free (cand);
-        }
+      char *path = sc_find_executable (argv[0]);
       if (path)
         {
           sc_run_opts ro = { .path = path, .argv = argv, .timeout_ms = 10000 };

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static char *
-vformat (const char *fmt, va_list ap)
+char *
+sc_xvasprintf (const char *fmt, va_list ap)
 {
   char *s = NULL;
   if (vasprintf (&s, fmt, ap) < 0)
@@ -23,7 +23,7 @@ sc_error_make (sc_error *err, int errnum, const char *fmt, ...)
     return -1;
   va_list ap;
   va_start (ap, fmt);
-  char *m = vformat (fmt, ap);
+  char *m = sc_xvasprintf (fmt, ap);
   va_end (ap);
   free (err->msg);
   if (errnum != 0)
@@ -44,7 +44,7 @@ sc_error_wrap (sc_error *err, const char *fmt, ...)
     return -1;
   va_list ap;
   va_start (ap, fmt);
-  char *prefix = vformat (fmt, ap);
+  char *prefix = sc_xvasprintf (fmt, ap);
   va_end (ap);
   char *m = sc_xasprintf ("%s: %s", prefix, err->msg ? err->msg : "unknown error");
   free (prefix);
@@ -133,7 +133,7 @@ sc_xasprintf (const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  char *s = vformat (fmt, ap);
+  char *s = sc_xvasprintf (fmt, ap);
   va_end (ap);
   return s;
 }

@@ -3,6 +3,7 @@
 #ifndef SHIMCHECK_ERROR_H
 #define SHIMCHECK_ERROR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct sc_error
@@ -38,5 +39,6 @@ void *sc_xrealloc (void *p, size_t n);
 char *sc_xstrdup (const char *s);
 char *sc_xstrndup (const char *s, size_t n);
 char *sc_xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+char *sc_xvasprintf (const char *fmt, va_list ap) __attribute__ ((format (printf, 1, 0)));
 
 #endif

@@ -15,6 +15,29 @@
 
 #include "pb.h"
 
+char *
+sc_find_executable (const char *name)
+{
+  if (name == NULL || *name == '\0')
+    return NULL;
+  if (strchr (name, '/'))
+    return access (name, X_OK) == 0 ? sc_xstrdup (name) : NULL;
+  const char *env = getenv ("PATH");
+  char *dirs = sc_xasprintf ("%s:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                             env ? env : "");
+  char *found = NULL, *save = NULL;
+  for (char *d = strtok_r (dirs, ":", &save); d && !found; d = strtok_r (NULL, ":", &save))
+    {
+      char *cand = sc_xasprintf ("%s/%s", d, name);
+      if (access (cand, X_OK) == 0)
+        found = cand;
+      else
+        free (cand);
+    }
+  free (dirs);
+  return found;
+}
+
 int
 sc_pidfd_open (pid_t pid)
 {

@@ -45,6 +45,10 @@ void sc_run_result_release (sc_run_result *r);
 /* "exited 1", "killed by signal 9", ... into a static buffer */
 const char *sc_wait_status_str (int status);
 
+/* The executable file for name: itself if it contains a '/', else the first
+ * match in $PATH, then in the standard sbin/bin dirs.  NULL if none. */
+char *sc_find_executable (const char *name);
+
 /* pidfd_open(2), -1 on failure */
 int sc_pidfd_open (pid_t pid);
 /* Alive and not a zombie. */

@@ -123,8 +123,7 @@ sc_rpc_result_set (sc_rpc_result *r, int code, bool local, const char *fmt, ...)
   r->local = local;
   va_list ap;
   va_start (ap, fmt);
-  if (vasprintf (&r->message, fmt, ap) < 0)
-    abort ();
+  r->message = sc_xvasprintf (fmt, ap);
   va_end (ap);
 }
 

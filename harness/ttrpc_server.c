@@ -227,9 +227,7 @@ sc_ttrpc_call_error (sc_ttrpc_call *call, int code, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  char *m = NULL;
-  if (vasprintf (&m, fmt, ap) < 0)
-    abort ();
+  char *m = sc_xvasprintf (fmt, ap);
   va_end (ap);
   finish (call, code == SC_OK ? SC_UNKNOWN : code, m, NULL, 0);
   free (m);

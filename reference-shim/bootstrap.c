@@ -459,24 +459,9 @@ action_delete (const shim_flags *f)
       sc_run_opts ro = { .path = runtime, .argv = argv, .cwd = bundle, .timeout_ms = 10000 };
       sc_run_result res;
       sc_error err = SC_ERROR_INIT;
-      if (runtime[0] != '/')
-        {
-          /* a bare name: find it in PATH */
-          char *p = NULL, *dirs = sc_xstrdup (getenv ("PATH") ? getenv ("PATH") : "/usr/sbin:/usr/bin:/sbin:/bin");
-          for (char *d = strtok (dirs, ":"); d; d = strtok (NULL, ":"))
-            {
-              char *cand = sc_xasprintf ("%s/%s", d, runtime);
-              if (access (cand, X_OK) == 0)
-                {
-                  p = cand;
-                  break;
-                }
-              free (cand);
-            }
-          free (dirs);
-          if (p)
-            ro.path = p, argv[0] = p;
-        }
+      char *exe = sc_find_executable (runtime);
+      if (exe)
+        ro.path = argv[0] = exe;
       if (!known)
         ;
       else if (sc_run (&ro, &res, &err) < 0)
@@ -488,9 +473,7 @@ action_delete (const shim_flags *f)
                      res.err);
           sc_run_result_release (&res);
         }
-      if (ro.path != runtime)
-        free ((char *) ro.path);
-      (void) known;
+      free (exe);
       sc_error_release (&err);
       free (nsroot);
       json_decref (o);

@@ -162,6 +162,35 @@ job_done (job *j)
   kick (c);
 }
 
+void
+container_drop (job *j)
+{
+  container *c = j->c;
+  job *rest = j->next;
+  c->jobs = NULL;
+  if (j->req)
+    protobuf_c_message_free_unpacked (j->req, NULL);
+  free (j);
+  /* queued jobs behind the last one answer NotFound */
+  while (rest)
+    {
+      job *n = rest->next;
+      if (rest->call)
+        sc_ttrpc_call_error (rest->call, SC_NOT_FOUND, "container not created: not found");
+      if (rest->req)
+        protobuf_c_message_free_unpacked (rest->req, NULL);
+      free (rest);
+      rest = n;
+    }
+  for (container **pp = &S.containers; *pp; pp = &(*pp)->next)
+    if (*pp == c)
+      {
+        *pp = c->next;
+        break;
+      }
+  container_free (c);
+}
+
 /* --- lifecycle --- */
 
 static sc_timer shutdown_timer;

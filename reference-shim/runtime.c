@@ -152,6 +152,16 @@ on_exit_cb (pid_t pid, int status, void *data)
   finish_if_done (rc);
 }
 
+static void
+close_pipes (int a[2], int b[2], int c[2])
+{
+  int *all[] = { a, b, c };
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 2; j++)
+      if (all[i][j] >= 0)
+        close (all[i][j]);
+}
+
 int
 rt_run (container *c, const char *const *args, const int *child_stdio, const char *stdin_data,
         rt_cb cb, void *data, char **errmsg)
@@ -181,11 +191,7 @@ rt_run (container *c, const char *const *args, const int *child_stdio, const cha
         {
           *errmsg = sc_xasprintf ("pipe: %s", strerror (errno));
           free (logpath);
-          int *all[] = { outp, errp, inp };
-          for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 2; j++)
-              if (all[i][j] >= 0)
-                close (all[i][j]);
+          close_pipes (outp, errp, inp);
           return -1;
         }
     }
@@ -227,11 +233,7 @@ rt_run (container *c, const char *const *args, const int *child_stdio, const cha
   if (pid < 0)
     {
       *errmsg = sc_xasprintf ("fork: %s", strerror (errno));
-      int *all[] = { outp, errp, inp };
-      for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 2; j++)
-          if (all[i][j] >= 0)
-            close (all[i][j]);
+      close_pipes (outp, errp, inp);
       return -1;
     }
   rt_call *rc = sc_xcalloc (1, sizeof (*rc));

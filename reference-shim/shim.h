@@ -135,6 +135,9 @@ job *job_new (container *c, sc_ttrpc_call *call, void *req, void (*run) (job *))
 void job_enqueue (job *j);
 /* ends the running job and starts the next one */
 void job_done (job *j);
+/* ends the running job j, answers every job queued behind it NotFound,
+ * removes and frees its container */
+void container_drop (job *j);
 
 /* --- the runtime CLI, asynchronously --- */
 typedef struct rt_result

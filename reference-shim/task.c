@@ -17,6 +17,7 @@
 #include "containerd/runc/options.pb-c.h"
 #include "oci_spec.h"
 #include "pb.h"
+#include "proc.h"
 #include "shim.h"
 #include "task_client.h"
 
@@ -48,8 +49,7 @@ get_container (sc_ttrpc_call *call, const char *id)
   container *c = id ? container_find (id) : NULL;
   if (c == NULL || c->creating)
     {
-      int code = fault ("wrong-error-code") ? SC_UNKNOWN : SC_NOT_FOUND;
-      sc_ttrpc_call_error (call, code, NOT_CREATED);
+      sc_ttrpc_call_error (call, SC_NOT_FOUND, NOT_CREATED);
       return NULL;
     }
   return c;
@@ -398,38 +398,7 @@ unmount_rootfs (container *c)
 
 /* ------------------------------------------------------------------ Create */
 
-static char *
-find_in_path (const char *name)
-{
-  if (strchr (name, '/'))
-    return access (name, X_OK) == 0 ? sc_xstrdup (name) : NULL;
-  const char *path = getenv ("PATH");
-  char *dirs = sc_xstrdup (path && *path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-  char *found = NULL;
-  char *save = NULL;
-  for (char *d = strtok_r (dirs, ":", &save); d && !found; d = strtok_r (NULL, ":", &save))
-    {
-      char *cand = sc_xasprintf ("%s/%s", d, name);
-      if (access (cand, X_OK) == 0)
-        found = cand;
-      else
-        free (cand);
-    }
-  free (dirs);
-  return found;
-}
 
-static void
-remove_container (container *c)
-{
-  for (container **pp = &S.containers; *pp; pp = &(*pp)->next)
-    if (*pp == c)
-      {
-        *pp = c->next;
-        break;
-      }
-  container_free (c);
-}
 
 static void
 create_fail (job *j, int code, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
@@ -439,9 +408,7 @@ create_fail (job *j, int code, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  char *m = NULL;
-  if (vasprintf (&m, fmt, ap) < 0)
-    abort ();
+  char *m = sc_xvasprintf (fmt, ap);
   va_end (ap);
   container *c = j->c;
   shim_log ("warning", "create %s: %s", c->id, m);
@@ -456,23 +423,7 @@ create_fail (job *j, int code, const char *fmt, ...)
   j->call = NULL;
   free (m);
   unmount_rootfs (c);
-  /* nothing of the failed task survives; the job queue goes with it */
-  job *rest = j->next;
-  c->jobs = NULL;
-  if (j->req)
-    protobuf_c_message_free_unpacked (j->req, NULL);
-  free (j);
-  while (rest)
-    {
-      job *n = rest->next;
-      if (rest->call)
-        sc_ttrpc_call_error (rest->call, SC_NOT_FOUND, NOT_CREATED);
-      if (rest->req)
-        protobuf_c_message_free_unpacked (rest->req, NULL);
-      free (rest);
-      rest = n;
-    }
-  remove_container (c);
+  container_drop (j); /* nothing of the failed task survives */
 }
 
 static void
@@ -647,7 +598,7 @@ h_create (sc_ttrpc_call *call, void *data)
         }
     }
   const char *bin = opts && opts->binary_name[0] && !fault ("ignore-options") ? opts->binary_name : "runc";
-  runtime = find_in_path (bin);
+  runtime = sc_find_executable (bin);
   if (runtime == NULL)
     {
       sc_ttrpc_call_error (call, SC_FAILED_PRECONDITION,
@@ -1158,23 +1109,7 @@ delete_runtime_done (const rt_result *r, void *data)
   publish_delete (p, started);
   reply_delete (j->call, p, started);
   j->call = NULL;
-  /* the container goes; queued jobs behind this one answer NotFound */
-  job *rest = j->next;
-  c->jobs = NULL;
-  if (j->req)
-    protobuf_c_message_free_unpacked (j->req, NULL);
-  free (j);
-  while (rest)
-    {
-      job *n = rest->next;
-      if (rest->call)
-        sc_ttrpc_call_error (rest->call, SC_NOT_FOUND, NOT_CREATED);
-      if (rest->req)
-        protobuf_c_message_free_unpacked (rest->req, NULL);
-      free (rest);
-      rest = n;
-    }
-  remove_container (c);
+  container_drop (j);
 }
 
 static void
