@@ -67,8 +67,6 @@ struct sc_ttrpc_server
   int (*status_filter) (int code);
 };
 
-static int (*current_filter) (int code);
-
 sc_ttrpc_server *
 sc_ttrpc_server_new (sc_loop *loop)
 {
@@ -96,7 +94,6 @@ void
 sc_ttrpc_server_set_status_filter (sc_ttrpc_server *s, int (*filter) (int code))
 {
   s->status_filter = filter;
-  current_filter = filter;
 }
 
 void
@@ -147,7 +144,7 @@ send_response (server_conn *sc, uint32_t stream_id, int code, const char *messag
   Google__Rpc__Status st = GOOGLE__RPC__STATUS__INIT;
   if (code != SC_OK)
     {
-      st.code = current_filter && sc->server->status_filter ? current_filter (code) : code;
+      st.code = sc->server->status_filter ? sc->server->status_filter (code) : code;
       st.message = (char *) (message ? message : "");
       resp.status = &st;
     }
