@@ -14,7 +14,7 @@ sys.stdout.buffer.write(struct.pack(">IIBB", len(body), s, t, 0) + body)
 PY
 }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-mkdir -p ttrpc_frame oci_config events_bootstrap
+mkdir -p ttrpc_frame oci_config events_and_bootstrap
 
 # --- ttrpc_frame: first byte = knobs (chunk size, small limit) ---------------
 printf 'id: "c1"' | enc containerd.task.v2.ConnectRequest containerd/task/shim.proto >"$tmp/connect"
@@ -43,19 +43,19 @@ echo '{"ociVersion":"1.0.2","process":{"args":[],"cwd":"rel"},"root":{"path":"r"
 echo '{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/","user":{"uid":-1,"gid":4294967296}},"root":{"path":"r"},"annotations":{"k":1}}' >oci_config/bad-numbers.json
 echo '{"ociVersion":"1.0.2","process":{"args":["s\u00e9","\ud83d\ude00"],"cwd":"/","env":["A=\u0000"]},"root":{"path":"r"},"mounts":[{"destination":"/p","options":["ro"]}]}' >oci_config/unicode.json
 
-# --- events_bootstrap: first byte = parser -------------------------------------
-printf '\x00unix:///run/containerd/s/4e5d' >events_bootstrap/address-plain
-printf '\x00{"version":3,"address":"unix:///run/containerd/s/x","protocol":"ttrpc"}' >events_bootstrap/address-json-v3
-printf '\x00{"version":2,"address":"@abstract","protocol":"grpc"}' >events_bootstrap/address-json-grpc
-printf '\x00level=info msg=starting\nunix:///x' >events_bootstrap/address-two-lines
+# --- events_and_bootstrap: first byte = parser -------------------------------------
+printf '\x00unix:///run/containerd/s/4e5d' >events_and_bootstrap/address-plain
+printf '\x00{"version":3,"address":"unix:///run/containerd/s/x","protocol":"ttrpc"}' >events_and_bootstrap/address-json-v3
+printf '\x00{"version":2,"address":"@abstract","protocol":"grpc"}' >events_and_bootstrap/address-json-grpc
+printf '\x00level=info msg=starting\nunix:///x' >events_and_bootstrap/address-two-lines
 printf 'container_id: "c1" id: "c1" pid: 42 exit_status: 137 exited_at { seconds: 1700000000 }' \
   | enc containerd.events.TaskExit containerd/events/task.proto >"$tmp/exit"
 python3 -c "import sys; sys.stdout.write('envelope { timestamp { seconds: 1700000000 } namespace: \"default\" topic: \"/tasks/exit\" event { type_url: \"containerd.events.TaskExit\" value: \"' + ''.join('\\\\%03o' % b for b in open('$tmp/exit','rb').read()) + '\" } }')" \
   | enc containerd.services.events.ttrpc.v1.ForwardRequest containerd/events/service.proto >"$tmp/fwd"
-{ printf '\x01'; cat "$tmp/fwd"; } >events_bootstrap/forward-task-exit
+{ printf '\x01'; cat "$tmp/fwd"; } >events_and_bootstrap/forward-task-exit
 printf 'pid: 10483 exit_status: 137 exited_at { seconds: 1700000000 nanos: 5 }' \
   | enc containerd.task.v2.DeleteResponse containerd/task/shim.proto >"$tmp/del"
-{ printf '\x02'; cat "$tmp/del"; } >events_bootstrap/delete-response
-{ printf '\x03'; cat "$tmp/nf"; } >events_bootstrap/response-notfound
-{ printf '\x02\x1a\x0b\x08\x80\x92\xb8\xc3\x98\xfe\xff\xff\xff\x01'; } >events_bootstrap/delete-go-zero-time
-echo "seeds: $(ls ttrpc_frame | wc -l) frame, $(ls oci_config | wc -l) oci, $(ls events_bootstrap | wc -l) events/bootstrap"
+{ printf '\x02'; cat "$tmp/del"; } >events_and_bootstrap/delete-response
+{ printf '\x03'; cat "$tmp/nf"; } >events_and_bootstrap/response-notfound
+{ printf '\x02\x1a\x0b\x08\x80\x92\xb8\xc3\x98\xfe\xff\xff\xff\x01'; } >events_and_bootstrap/delete-go-zero-time
+echo "seeds: $(ls ttrpc_frame | wc -l) frame, $(ls oci_config | wc -l) oci, $(ls events_and_bootstrap | wc -l) events/bootstrap"

@@ -12,14 +12,8 @@
 #include "pb.h"
 #include "status.h"
 #include "ttrpc/ttrpc.pb-c.h"
+#include "check.h"
 
-#define CHECK(c)                                                                                   \
-  do                                                                                               \
-    {                                                                                              \
-      if (!(c))                                                                                    \
-        abort ();                                                                                  \
-    }                                                                                              \
-  while (0)
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -76,9 +70,20 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             }
           else if (f.header.type == SC_MSG_RESPONSE)
             {
+              /* the result says what the envelope says, or that it is not one */
               sc_rpc_result rr = { 0 };
               sc_rpc_result_from_response (&rr, f.data, f.header.length);
-              CHECK (rr.code >= 0 || rr.code < 0); /* decoded without crashing */
+              Ttrpc__Response *resp = ttrpc__response__unpack (NULL, f.header.length, f.data);
+              CHECK (rr.message != NULL);
+              if (resp == NULL)
+                CHECK (rr.local && rr.code == SC_INTERNAL);
+              else
+                {
+                  int code = resp->status ? resp->status->code : SC_OK;
+                  CHECK (!rr.local && rr.code == code);
+                  CHECK (code != SC_OK || rr.payload_len == resp->payload.len);
+                  ttrpc__response__free_unpacked (resp, NULL);
+                }
               sc_rpc_result_release (&rr);
             }
         }

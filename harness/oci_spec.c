@@ -311,3 +311,20 @@ sc_oci_write (const json_t *spec, const char *path, sc_error *err)
   free (tmp);
   return rc;
 }
+
+bool
+sc_oci_new_namespace (const json_t *spec, const char *type)
+{
+  json_t *nss = json_object_get (json_object_get (spec, "linux"), "namespaces");
+  size_t i;
+  json_t *n;
+  json_array_foreach (nss, i, n)
+  {
+    json_t *t = json_object_get (n, "type");
+    json_t *path = json_object_get (n, "path");
+    if (json_is_string (t) && strcmp (json_string_value (t), type) == 0
+        && !(json_is_string (path) && json_string_length (path) > 0))
+      return true;
+  }
+  return false;
+}

@@ -27,5 +27,8 @@ int sc_oci_write (const json_t *spec, const char *path, sc_error *err);
 int sc_oci_validate (const json_t *spec, sc_error *err);
 /* Validates an OCI `process` object alone (the Exec spec Any). */
 int sc_oci_validate_process (const json_t *process, const char *where, sc_error *err);
+/* True if linux.namespaces asks for a new namespace of this type (listed
+ * without a path to join). */
+bool sc_oci_new_namespace (const json_t *spec, const char *type);
 
 #endif

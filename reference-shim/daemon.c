@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "host.h"
 #include "shim.h"
 
 shim S;
@@ -77,7 +78,7 @@ process_free (process *p)
 {
   if (p == NULL)
     return;
-  stdio_free (p);
+  H->stdio_free (p);
   for (size_t i = 0; i < p->nwaiters; i++)
     sc_ttrpc_call_error (p->waiters[i], SC_NOT_FOUND, "process %s was deleted", p->id);
   free (p->waiters);

@@ -1,4 +1,4 @@
-/* containerd-shim-ref-v1: entry point, Go-style flags, logging. */
+/* containerd-shim-ref-v1: entry point and Go-style flags. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -9,37 +9,6 @@
 #include <unistd.h>
 
 #include "shim.h"
-
-bool shim_debug = false;
-
-void
-shim_log (const char *level, const char *fmt, ...)
-{
-  if ((strcmp (level, "debug") == 0 && !shim_debug) || fault ("no-log"))
-    return;
-  char msg[2048];
-  va_list ap;
-  va_start (ap, fmt);
-  vsnprintf (msg, sizeof (msg), fmt, ap);
-  va_end (ap);
-  struct timespec ts;
-  clock_gettime (CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r (&ts.tv_sec, &tm);
-  char when[32];
-  strftime (when, sizeof (when), "%Y-%m-%dT%H:%M:%S", &tm);
-  char line[2300];
-  int n = snprintf (line, sizeof (line),
-                    "time=\"%s.%09ldZ\" level=%s msg=\"%s\" runtime=" REFSHIM_RUNTIME
-                    " namespace=%s id=%s\n",
-                    when, ts.tv_nsec, level, msg, S.ns ? S.ns : "", S.id ? S.id : "");
-  if (n > 0)
-    {
-      /* the log FIFO is non-blocking: a log line is never worth a stall */
-      ssize_t w = write (2, line, (size_t) n < sizeof (line) ? (size_t) n : sizeof (line) - 1);
-      (void) w;
-    }
-}
 
 static const char *const string_flags[] = { "namespace", "id", "address", "publish-binary",
                                             "bundle",    "socket", NULL };

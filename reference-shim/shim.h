@@ -46,6 +46,7 @@ int flags_parse (int argc, char **argv, shim_flags *f, char **errmsg);
 /* --- logging to the bundle's log FIFO (fd 2 of the daemon) --- */
 void shim_log (const char *level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 extern bool shim_debug;
+extern int shim_log_fd; /* 2; -1 silences the log (fuzzing) */
 
 /* --- processes and containers --- */
 typedef enum pstate

@@ -18,6 +18,7 @@
 #include "oci_spec.h"
 #include "pb.h"
 #include "proc.h"
+#include "host.h"
 #include "shim.h"
 #include "task_client.h"
 
@@ -111,22 +112,6 @@ is_exited (const process *p)
   return !(p->is_init && p->c->init_exit_held);
 }
 
-static char *
-read_pid_file (const char *path, pid_t *pid)
-{
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return sc_xasprintf ("read pid file %s: %s", path, strerror (errno));
-  char buf[32] = "";
-  ssize_t n = read (fd, buf, sizeof (buf) - 1);
-  close (fd);
-  long v = n > 0 ? strtol (buf, NULL, 10) : 0;
-  if (v <= 0)
-    return sc_xasprintf ("pid file %s holds no pid", path);
-  *pid = (pid_t) v;
-  return NULL;
-}
-
 static const char *
 runtime_base (const container *c)
 {
@@ -171,9 +156,9 @@ publish_exit (process *p)
   e.pid = (uint32_t) p->pid;
   e.exit_status = p->exit_status;
   e.exited_at = &ts;
-  events_publish ("/tasks/exit", &e.base);
+  H->publish ("/tasks/exit", &e.base);
   if (fault ("double-exit-event"))
-    events_publish ("/tasks/exit", &e.base);
+    H->publish ("/tasks/exit", &e.base);
 }
 
 static bool
@@ -260,7 +245,7 @@ claim_early_exit (process *p)
 {
   int st;
   int64_t at;
-  if (p->pid > 0 && reaper_take_early_exit (p->pid, &st, &at))
+  if (p->pid > 0 && H->take_early_exit (p->pid, &st, &at))
     task_process_exited (p, st, at);
 }
 
@@ -292,108 +277,12 @@ kill_all_job (job *j)
 {
   const char *args[] = { "kill", "--all", j->c->id, "9", NULL };
   char *err = NULL;
-  if (rt_run (j->c, args, NULL, NULL, rt_noreply_done, j, &err) < 0)
+  if (H->rt_run (j->c, args, NULL, NULL, rt_noreply_done, j, &err) < 0)
     {
       shim_log ("warning", "kill --all: %s", err);
       free (err);
       job_done (j);
     }
-}
-
-/* ------------------------------------------------------------------ rootfs */
-
-static unsigned long
-mount_flag (const char *o, bool *clear, bool *known)
-{
-  static const struct
-  {
-    const char *name;
-    unsigned long flag;
-    bool clear;
-  } t[] = {
-    { "ro", MS_RDONLY, false },        { "rw", MS_RDONLY, true },
-    { "bind", MS_BIND, false },        { "rbind", MS_BIND | MS_REC, false },
-    { "nosuid", MS_NOSUID, false },    { "suid", MS_NOSUID, true },
-    { "nodev", MS_NODEV, false },      { "dev", MS_NODEV, true },
-    { "noexec", MS_NOEXEC, false },    { "exec", MS_NOEXEC, true },
-    { "sync", MS_SYNCHRONOUS, false }, { "async", MS_SYNCHRONOUS, true },
-    { "dirsync", MS_DIRSYNC, false },  { "noatime", MS_NOATIME, false },
-    { "atime", MS_NOATIME, true },     { "nodiratime", MS_NODIRATIME, false },
-    { "relatime", MS_RELATIME, false }, { "strictatime", MS_STRICTATIME, false },
-    { "defaults", 0, false },
-  };
-  for (size_t i = 0; i < sizeof (t) / sizeof (t[0]); i++)
-    if (strcmp (o, t[i].name) == 0)
-      {
-        *clear = t[i].clear;
-        *known = true;
-        return t[i].flag;
-      }
-  *known = false;
-  return 0;
-}
-
-static int
-mount_rootfs (container *c, Containerd__Types__Mount **mounts, size_t n, char **errmsg)
-{
-  if (n == 0)
-    return 0;
-  char *target = sc_xasprintf ("%s/rootfs", c->bundle);
-  mkdir (target, 0711);
-  int rc = 0;
-  for (size_t i = 0; i < n && rc == 0; i++)
-    {
-      Containerd__Types__Mount *m = mounts[i];
-      unsigned long flags = 0;
-      char data[4096] = "";
-      size_t dl = 0;
-      for (size_t k = 0; k < m->n_options; k++)
-        {
-          bool clear, known;
-          unsigned long f = mount_flag (m->options[k], &clear, &known);
-          if (known)
-            flags = clear ? flags & ~f : flags | f;
-          else if (dl + strlen (m->options[k]) + 2 < sizeof (data))
-            dl += (size_t) snprintf (data + dl, sizeof (data) - dl, "%s%s", dl ? "," : "",
-                                     m->options[k]);
-          else
-            {
-              *errmsg = sc_xasprintf ("mount %zu: options too long", i);
-              rc = -1;
-            }
-        }
-      if (rc < 0)
-        break;
-      const char *type = (flags & MS_BIND) ? NULL : m->type;
-      if (mount (m->source, target, type, flags, dl ? data : NULL) < 0)
-        {
-          *errmsg = sc_xasprintf ("mount %s (%s) on %s: %s", m->source, m->type, target,
-                                  strerror (errno));
-          rc = -1;
-          break;
-        }
-      c->mounts++;
-      if ((flags & MS_BIND) && (flags & MS_RDONLY))
-        mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
-    }
-  free (target);
-  return rc;
-}
-
-static void
-unmount_rootfs (container *c)
-{
-  if (fault ("no-unmount"))
-    return;
-  char *target = sc_xasprintf ("%s/rootfs", c->bundle);
-  for (; c->mounts > 0; c->mounts--)
-    if (umount2 (target, MNT_DETACH) < 0)
-      {
-        shim_log ("warning", "unmount %s: %s", target, strerror (errno));
-        break;
-      }
-  c->mounts = 0;
-  free (target);
 }
 
 /* ------------------------------------------------------------------ Create */
@@ -422,7 +311,7 @@ create_fail (job *j, int code, const char *fmt, ...)
     sc_ttrpc_call_error (j->call, code, "%s", m);
   j->call = NULL;
   free (m);
-  unmount_rootfs (c);
+  H->unmount_rootfs (c);
   container_drop (j); /* nothing of the failed task survives */
 }
 
@@ -447,9 +336,9 @@ create_done (const rt_result *r, void *data)
       return;
     }
   char *pidfile = sc_xasprintf ("%s/init.pid", c->bundle);
-  err = read_pid_file (pidfile, &p->pid);
+  err = H->read_pid (pidfile, &p->pid);
   free (pidfile);
-  if (err == NULL && stdio_start (p, &err) == 0)
+  if (err == NULL && H->stdio_start (p, &err) == 0)
     {
       Containerd__Task__V2__CreateTaskRequest *req = j->req;
       c->creating = false;
@@ -467,7 +356,7 @@ create_done (const rt_result *r, void *data)
       e.io = &io;
       e.checkpoint = req->checkpoint;
       e.pid = (uint32_t) p->pid;
-      events_publish ("/tasks/create", &e.base);
+      H->publish ("/tasks/create", &e.base);
       if (j->call)
         {
           Containerd__Task__V2__CreateTaskResponse resp
@@ -483,7 +372,7 @@ create_done (const rt_result *r, void *data)
   /* the runtime made it but we cannot serve it: take it down again */
   const char *args[] = { "delete", "--force", c->id, NULL };
   char *ignored = NULL;
-  if (rt_run (c, args, NULL, NULL, rt_ignore, NULL, &ignored) < 0)
+  if (H->rt_run (c, args, NULL, NULL, rt_ignore, NULL, &ignored) < 0)
     free (ignored);
   create_fail (j, SC_UNKNOWN, "create %s: %s", c->id, err);
   free (err);
@@ -496,7 +385,7 @@ create_run (job *j)
   process *p = c->init;
   int fds[3];
   char *console = NULL, *err = NULL;
-  if (stdio_prepare (p, fds, &console, &err) < 0)
+  if (H->stdio_prepare (p, fds, &console, &err) < 0)
     {
       create_fail (j, SC_INVALID_ARGUMENT, "stdio: %s", err);
       free (err);
@@ -521,8 +410,8 @@ create_run (job *j)
     args[k++] = "--no-new-keyring";
   args[k++] = c->id;
   args[k] = NULL;
-  unlink (pidfile);
-  int rc = rt_run (c, args, fds, NULL, create_done, j, &err);
+  H->remove_file (pidfile);
+  int rc = H->rt_run (c, args, fds, NULL, create_done, j, &err);
   free (pidfile);
   if (rc == 0 && fault ("block-loop-on-create"))
     usleep (3500000); /* test build: the loop stalls while the runtime works */
@@ -531,16 +420,6 @@ create_run (job *j)
       create_fail (j, SC_UNKNOWN, "OCI runtime create failed: %s", err);
       free (err);
     }
-}
-
-static int
-write_text (const char *path, const char *text)
-{
-  FILE *f = fopen (path, "w");
-  if (f == NULL)
-    return -1;
-  fputs (text, f);
-  return fclose (f);
 }
 
 static void
@@ -568,18 +447,17 @@ h_create (sc_ttrpc_call *call, void *data)
       sc_ttrpc_call_error (call, SC_ALREADY_EXISTS, "container %s: already exists", req->id);
       goto out;
     }
-  struct stat st;
-  if (req->bundle[0] != '/' || stat (req->bundle, &st) < 0 || !S_ISDIR (st.st_mode))
+  int berr = req->bundle[0] == '/' ? H->stat_bundle (req->bundle) : 0;
+  if (req->bundle[0] != '/' || berr != 0)
     {
       sc_ttrpc_call_error (call, req->bundle[0] != '/' ? SC_INVALID_ARGUMENT : SC_NOT_FOUND,
                            "bundle %s: %s", req->bundle,
-                           req->bundle[0] != '/' ? "not an absolute path"
-                                                 : strerror (errno ? errno : ENOTDIR));
+                           req->bundle[0] != '/' ? "not an absolute path" : strerror (berr));
       goto out;
     }
   cfg = sc_xasprintf ("%s/config.json", req->bundle);
   sc_error e = SC_ERROR_INIT;
-  if (sc_oci_read (cfg, &spec, &e) < 0)
+  if (H->read_spec (cfg, &spec, &e) < 0)
     {
       sc_ttrpc_call_error (call, e.errnum == ENOENT ? SC_NOT_FOUND : SC_INVALID_ARGUMENT, "%s",
                            e.msg);
@@ -598,7 +476,7 @@ h_create (sc_ttrpc_call *call, void *data)
         }
     }
   const char *bin = opts && opts->binary_name[0] && !fault ("ignore-options") ? opts->binary_name : "runc";
-  runtime = sc_find_executable (bin);
+  runtime = H->find_runtime (bin);
   if (runtime == NULL)
     {
       sc_ttrpc_call_error (call, SC_FAILED_PRECONDITION,
@@ -624,18 +502,7 @@ h_create (sc_ttrpc_call *call, void *data)
   c->no_pivot_root = opts && opts->no_pivot_root;
   c->no_new_keyring = opts && opts->no_new_keyring;
   c->creating = true;
-  c->host_pidns = true;
-  json_t *nss = json_object_get (json_object_get (spec, "linux"), "namespaces");
-  size_t i;
-  json_t *n;
-  json_array_foreach (nss, i, n)
-  {
-    json_t *t = json_object_get (n, "type");
-    json_t *path = json_object_get (n, "path");
-    if (json_is_string (t) && strcmp (json_string_value (t), "pid") == 0
-        && !(json_is_string (path) && json_string_length (path) > 0))
-      c->host_pidns = false;
-  }
+  c->host_pidns = !sc_oci_new_namespace (spec, "pid");
   process *p = sc_xcalloc (1, sizeof (*p));
   p->c = c;
   p->id = sc_xstrdup (req->id);
@@ -656,7 +523,7 @@ h_create (sc_ttrpc_call *call, void *data)
                           "systemd_cgroup", c->systemd_cgroup);
   char *ojs = json_dumps (oj, 0);
   json_decref (oj);
-  int wrc = write_text (rtf, c->runtime) | write_text (optf, ojs);
+  int wrc = H->write_file (rtf, c->runtime) | H->write_file (optf, ojs);
   free (ojs);
   free (rtf);
   free (optf);
@@ -668,7 +535,7 @@ h_create (sc_ttrpc_call *call, void *data)
       goto out;
     }
   Containerd__Task__V2__CreateTaskRequest *r = j->req;
-  if (mount_rootfs (c, r->rootfs, r->n_rootfs, &err) < 0)
+  if (H->mount_rootfs (c, r->rootfs, r->n_rootfs, &err) < 0)
     {
       create_fail (j, SC_INVALID_ARGUMENT, "rootfs: %s", err);
       goto out;
@@ -719,7 +586,7 @@ start_init_done (const rt_result *r, void *data)
   Containerd__Events__TaskStart e = CONTAINERD__EVENTS__TASK_START__INIT;
   e.container_id = p->c->id;
   e.pid = (uint32_t) p->pid;
-  events_publish ("/tasks/start", &e.base);
+  H->publish ("/tasks/start", &e.base);
   reply_pid (j->call, p->pid);
   j->call = NULL;
   job_done (j);
@@ -733,7 +600,7 @@ exec_start_done (const rt_result *r, void *data)
   process *p = j->p;
   container *c = p->c;
   char *specfile = j->extra;
-  unlink (specfile);
+  H->remove_file (specfile);
   free (specfile);
   p->starting = false;
   char *err = NULL;
@@ -746,16 +613,16 @@ exec_start_done (const rt_result *r, void *data)
   else
     {
       char *pidfile = sc_xasprintf ("%s/%s.pid", c->bundle, p->id);
-      char *perr = read_pid_file (pidfile, &p->pid);
+      char *perr = H->read_pid (pidfile, &p->pid);
       free (pidfile);
-      if (perr == NULL && stdio_start (p, &perr) < 0)
+      if (perr == NULL && H->stdio_start (p, &perr) < 0)
         p->pid = 0;
       if (perr)
         err = perr;
     }
   if (err)
     {
-      stdio_free (p);
+      H->stdio_free (p);
       if (j->call)
         sc_ttrpc_call_error (j->call, SC_UNKNOWN, "%s", err);
       j->call = NULL;
@@ -768,7 +635,7 @@ exec_start_done (const rt_result *r, void *data)
   e.container_id = c->id;
   e.exec_id = p->id;
   e.pid = (uint32_t) p->pid;
-  events_publish ("/tasks/exec-started", &e.base);
+  H->publish ("/tasks/exec-started", &e.base);
   reply_pid (j->call, p->pid);
   j->call = NULL;
   job_done (j);
@@ -800,20 +667,22 @@ start_run (job *j)
   if (p->is_init)
     {
       const char *args[] = { "start", c->id, NULL };
-      if (rt_run (c, args, NULL, NULL, start_init_done, j, &err) < 0)
+      if (H->rt_run (c, args, NULL, NULL, start_init_done, j, &err) < 0)
         goto fail;
       return;
     }
   int fds[3];
   char *console = NULL;
-  if (stdio_prepare (p, fds, &console, &err) < 0)
+  if (H->stdio_prepare (p, fds, &console, &err) < 0)
     goto fail;
   json_t *spec = json_deep_copy (p->spec);
   json_object_set_new (spec, "terminal", json_boolean (p->terminal));
   char *specfile = sc_xasprintf ("%s/.exec-%s.json", c->bundle, p->id);
   char *pidfile = sc_xasprintf ("%s/%s.pid", c->bundle, p->id);
-  unlink (pidfile);
-  int wrc = json_dump_file (spec, specfile, JSON_COMPACT);
+  H->remove_file (pidfile);
+  char *spectext = json_dumps (spec, JSON_COMPACT);
+  int wrc = spectext ? H->write_file (specfile, spectext) : -1;
+  free (spectext);
   json_decref (spec);
   if (wrc < 0)
     {
@@ -838,11 +707,11 @@ start_run (job *j)
   args[k++] = c->id;
   args[k] = NULL;
   j->extra = specfile;
-  int rc = rt_run (c, args, fds, NULL, exec_start_done, j, &err);
+  int rc = H->rt_run (c, args, fds, NULL, exec_start_done, j, &err);
   free (pidfile);
   if (rc < 0)
     {
-      unlink (specfile);
+      H->remove_file (specfile);
       free (specfile);
       j->extra = NULL;
       goto fail;
@@ -850,7 +719,7 @@ start_run (job *j)
   return;
 fail:
   p->starting = false;
-  stdio_free (p);
+  H->stdio_free (p);
   if (j->call)
     sc_ttrpc_call_error (j->call, SC_UNKNOWN, "start %s: %s", p->id, err);
   j->call = NULL;
@@ -933,7 +802,7 @@ kill_run (job *j)
   args[k++] = j->c->id;
   args[k++] = sig;
   args[k] = NULL;
-  if (rt_run (j->c, args, NULL, NULL, kill_done, j, &err) < 0)
+  if (H->rt_run (j->c, args, NULL, NULL, kill_done, j, &err) < 0)
     {
       if (j->call)
         sc_ttrpc_call_error (j->call, SC_UNKNOWN, "kill: %s", err);
@@ -965,7 +834,7 @@ h_kill (sc_ttrpc_call *call, void *data)
         sc_ttrpc_call_error (call, SC_FAILED_PRECONDITION, "process not created: failed precondition");
       else if (is_exited (p) || p->pid <= 0)
         sc_ttrpc_call_error (call, SC_NOT_FOUND, "process already finished: not found");
-      else if (kill (p->pid, (int) req->signal) < 0)
+      else if (H->kill (p->pid, (int) req->signal) < 0)
         sc_ttrpc_call_error (call, errno == ESRCH ? SC_NOT_FOUND : SC_UNKNOWN, "kill %d: %s",
                              (int) p->pid, strerror (errno));
       else
@@ -1044,7 +913,7 @@ h_exec (sc_ttrpc_call *call, void *data)
   Containerd__Events__TaskExecAdded ev = CONTAINERD__EVENTS__TASK_EXEC_ADDED__INIT;
   ev.container_id = c->id;
   ev.exec_id = p->id;
-  events_publish ("/tasks/exec-added", &ev.base);
+  H->publish ("/tasks/exec-added", &ev.base);
   sc_ttrpc_call_reply (call, NULL, 0);
 out:
   protobuf_c_message_free_unpacked (&req->base, NULL);
@@ -1076,7 +945,7 @@ publish_delete (process *p, bool started)
   e.exit_status = started ? p->exit_status : 0;
   e.exited_at = &ts;
   e.id = p->is_init ? (char *) "" : p->id;
-  events_publish ("/tasks/delete", &e.base);
+  H->publish ("/tasks/delete", &e.base);
 }
 
 static void
@@ -1101,10 +970,10 @@ delete_runtime_done (const rt_result *r, void *data)
         }
       free (msg);
     }
-  stdio_free (p);
-  unmount_rootfs (c);
+  H->stdio_free (p);
+  H->unmount_rootfs (c);
   char *pidfile = sc_xasprintf ("%s/init.pid", c->bundle);
-  unlink (pidfile);
+  H->remove_file (pidfile);
   free (pidfile);
   publish_delete (p, started);
   reply_delete (j->call, p, started);
@@ -1121,7 +990,7 @@ delete_after_drain (void *data)
   const char *args[] = { "delete", "--force", c->id, NULL };
   const char *args_stopped[] = { "delete", c->id, NULL };
   char *err = NULL;
-  if (rt_run (c, started ? args_stopped : args, NULL, NULL, delete_runtime_done, j, &err) < 0)
+  if (H->rt_run (c, started ? args_stopped : args, NULL, NULL, delete_runtime_done, j, &err) < 0)
     {
       if (j->call)
         sc_ttrpc_call_error (j->call, SC_UNKNOWN, "delete: %s", err);
@@ -1157,7 +1026,7 @@ delete_run (job *j)
     publish_exit (p); /* as runc-v2 does */
   if (!started)
     p->state = PS_DELETED; /* its exit (runtime delete kills runc init) is silent */
-  stdio_when_drained (p, 2000, delete_after_drain, j);
+  H->stdio_when_drained (p, 2000, delete_after_drain, j);
 }
 
 static void
@@ -1173,7 +1042,7 @@ exec_delete_drained (void *data)
         break;
       }
   char *pidfile = sc_xasprintf ("%s/%s.pid", c->bundle, p->id);
-  unlink (pidfile);
+  H->remove_file (pidfile);
   free (pidfile);
   if (started)
     publish_delete (p, true);
@@ -1206,7 +1075,7 @@ h_delete (sc_ttrpc_call *call, void *data)
   reply_delete (call, p, started);
   /* output already exited; give the copies up to 2 s to finish, then free */
   p->state = PS_DELETED;
-  stdio_when_drained (p, 2000, exec_delete_drained, p);
+  H->stdio_when_drained (p, 2000, exec_delete_drained, p);
 out:
   protobuf_c_message_free_unpacked (&req->base, NULL);
 }
@@ -1347,7 +1216,7 @@ static void
 runtime_query_run (job *j, const char *const *args, rt_cb cb, const char *stdin_data)
 {
   char *err = NULL;
-  if (rt_run (j->c, args, NULL, stdin_data, cb, j, &err) < 0)
+  if (H->rt_run (j->c, args, NULL, stdin_data, cb, j, &err) < 0)
     {
       if (j->call)
         sc_ttrpc_call_error (j->call, SC_UNKNOWN, "%s: %s", args[0], err);
@@ -1398,13 +1267,13 @@ pause_done (const rt_result *r, void *data)
         {
           Containerd__Events__TaskPaused e = CONTAINERD__EVENTS__TASK_PAUSED__INIT;
           e.container_id = c->id;
-          events_publish ("/tasks/paused", &e.base);
+          H->publish ("/tasks/paused", &e.base);
         }
       else
         {
           Containerd__Events__TaskResumed e = CONTAINERD__EVENTS__TASK_RESUMED__INIT;
           e.container_id = c->id;
-          events_publish ("/tasks/resumed", &e.base);
+          H->publish ("/tasks/resumed", &e.base);
         }
       if (j->call)
         sc_ttrpc_call_reply (j->call, NULL, 0);
@@ -1473,7 +1342,7 @@ h_close_io (sc_ttrpc_call *call, void *data)
   if (req == NULL)
     return;
   if (!fault ("ignore-closeio"))
-    stdio_close_stdin (p);
+    H->stdio_close_stdin (p);
   sc_ttrpc_call_reply (call, NULL, 0);
   protobuf_c_message_free_unpacked (req, NULL);
 }
@@ -1492,7 +1361,7 @@ h_resize_pty (sc_ttrpc_call *call, void *data)
                              req->width, req->height);
       else if (is_exited (p))
         sc_ttrpc_call_error (call, SC_FAILED_PRECONDITION, "cannot resize a stopped container");
-      else if (!fault ("ignore-resize") && stdio_resize (p, req->width, req->height) < 0)
+      else if (!fault ("ignore-resize") && H->stdio_resize (p, req->width, req->height) < 0)
         sc_ttrpc_call_error (call, SC_UNKNOWN, "resize: %s", strerror (errno));
       else
         sc_ttrpc_call_reply (call, NULL, 0);
@@ -1655,7 +1524,7 @@ h_shutdown (sc_ttrpc_call *call, void *data)
   sc_ttrpc_call_reply (call, NULL, 0);
   /* a shim with tasks left keeps serving them (`now` is ignored, as in runc) */
   if (S.containers == NULL || fault ("shutdown-always"))
-    shim_request_shutdown ();
+    H->request_shutdown ();
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "check.h"
 #include "containerd/events/service.pb-c.h"
 #include "containerd/task/shim.pb-c.h"
 #include "pb.h"
@@ -29,10 +30,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         sc_shim_address a;
         sc_error err = SC_ERROR_INIT;
         int rc = sc_shim_address_parse ((const char *) data, size, &a, &err);
-        if (rc == 0 && (a.name == NULL || a.address == NULL || a.task_service == NULL))
-          abort (); /* an accepted address is complete */
-        if (rc < 0 && (err.msg == NULL || *err.msg == '\0'))
-          abort ();
+        /* an accepted address is complete; a rejection says why */
+        CHECK (rc < 0 || (a.name != NULL && a.address != NULL && a.task_service != NULL));
+        CHECK (rc == 0 || (err.msg != NULL && *err.msg != '\0'));
         sc_error_release (&err);
         sc_shim_address_release (&a);
         break;
