@@ -18,6 +18,7 @@
  * survives and still answers a final request when the input ended on a frame
  * boundary; closing it leaves no connection and no pending call. */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ static struct
   sc_timer later_timer;
   sc_ttrpc_call *later[64];
   size_t nlater;
+  bool small; /* this input runs with a small frame limit */
 } T;
 
 /* ------------------------------------------------------------------ handlers */
@@ -154,14 +156,28 @@ static const struct
 static void
 owe (uint32_t id, int code, const uint8_t *payload, size_t len, bool check)
 {
+  if (getenv ("SHIMCHECK_FUZZ_TRACE"))
+    fprintf (stderr, "owed id %u code %d\n", id, code);
   if (T.nowed == MAX_OWED)
     return;
   T.owed[T.nowed++] = (owed){ id, code, payload, len, check, false };
 }
 
+/* a reply carrying len payload bytes (or an error) over the limit comes back
+ * as ResourceExhausted instead */
+static int
+fitted (int code, size_t payload_len, size_t max)
+{
+  Ttrpc__Response r = TTRPC__RESPONSE__INIT;
+  r.payload.len = payload_len;
+  r.payload.data = (uint8_t *) "";
+  return code == SC_OK && ttrpc__response__get_packed_size (&r) > max ? SC_RESOURCE_EXHAUSTED
+                                                                      : code;
+}
+
 /* what the server owes for one complete Request body */
 static void
-owe_request (uint32_t id, const uint8_t *body, size_t len)
+owe_request (uint32_t id, const uint8_t *body, size_t len, size_t max)
 {
   Ttrpc__Request *req = id % 2 ? ttrpc__request__unpack (NULL, len, body) : NULL;
   if (req == NULL)
@@ -179,7 +195,8 @@ owe_request (uint32_t id, const uint8_t *body, size_t len)
       if (strcmp (req->method, "Echo") == 0)
         {
           ttrpc__request__free_unpacked (req, NULL);
-          owe (id, SC_OK, in, pl, in != NULL || pl == 0);
+          int echo = fitted (SC_OK, pl, max);
+          owe (id, echo, in, pl, echo == SC_OK && (in != NULL || pl == 0));
           return;
         }
       if (strcmp (req->method, "Fail") == 0)
@@ -190,11 +207,17 @@ owe_request (uint32_t id, const uint8_t *body, size_t len)
         code = -1;
       else if (strcmp (req->method, "Msg") == 0)
         {
-          ProtobufCMessage *m = protobuf_c_message_unpack (
-            &containerd__task__v2__connect_request__descriptor, NULL, pl, p);
-          code = m ? SC_OK : SC_INTERNAL;
+          Containerd__Task__V2__ConnectRequest *m
+            = containerd__task__v2__connect_request__unpack (NULL, pl, p);
+          code = SC_INTERNAL;
           if (m)
-            protobuf_c_message_free_unpacked (m, NULL);
+            {
+              Containerd__Task__V2__ConnectResponse r = CONTAINERD__TASK__V2__CONNECT_RESPONSE__INIT;
+              r.shim_pid = 1;
+              r.version = m->id;
+              code = fitted (SC_OK, containerd__task__v2__connect_response__get_packed_size (&r), max);
+              containerd__task__v2__connect_request__free_unpacked (m, NULL);
+            }
         }
     }
   ttrpc__request__free_unpacked (req, NULL);
@@ -223,7 +246,7 @@ model_input (const uint8_t *d, size_t n, size_t max)
       if (len > max)
         owe (id, SC_RESOURCE_EXHAUSTED, NULL, 0, false);
       else if (type == SC_MSG_REQUEST)
-        owe_request (id, d + off, len);
+        owe_request (id, d + off, len, max);
       off += len;
     }
   return true;
@@ -308,7 +331,10 @@ check_replies (bool probe_sent)
       CHECK (resp != NULL);
       int code = resp->status ? resp->status->code : SC_OK;
       CHECK (code >= SC_OK && code <= SC_UNAUTHENTICATED);
-      CHECK (code == SC_OK || (resp->status && resp->status->message[0] != '\0'));
+      /* an error says why, unless even the reason would not fit the limit */
+      CHECK (code == SC_OK
+             || (resp->status
+                 && (resp->status->message[0] != '\0' || code == SC_RESOURCE_EXHAUSTED)));
       if (probe_sent && f.header.stream_id == PROBE_ID && !probe_seen)
         {
           CHECK (code == SC_OK && resp->payload.len == 3 && memcmp (resp->payload.data, "end", 3) == 0);
@@ -316,9 +342,18 @@ check_replies (bool probe_sent)
           ttrpc__response__free_unpacked (resp, NULL);
           continue;
         }
+      if (getenv ("SHIMCHECK_FUZZ_TRACE"))
+        fprintf (stderr, "reply id %u code %d message '%s' payload %zu\n", f.header.stream_id, code,
+                 resp->status ? resp->status->message : "", resp->payload.len);
       owed *match = NULL;
       for (size_t i = 0; i < T.nowed && match == NULL; i++)
         if (!T.owed[i].got && T.owed[i].id == f.header.stream_id && T.owed[i].code == code)
+          match = &T.owed[i];
+      /* under a small limit an error whose reason does not fit comes back as
+       * ResourceExhausted */
+      for (size_t i = 0; i < T.nowed && match == NULL && code == SC_RESOURCE_EXHAUSTED && T.small;
+           i++)
+        if (!T.owed[i].got && T.owed[i].id == f.header.stream_id && T.owed[i].code != SC_OK)
           match = &T.owed[i];
       CHECK (match != NULL);
       match->got = true;
@@ -353,6 +388,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   size_t max = (knobs & 0x80) ? (size_t) (64 + (knobs & 0x3f)) : SC_FRAME_MAX_DATA;
   size_t chunk = (knobs & 0x08) ? (size_t) (knobs & 0x07) + 1 : (size_t) 64 << (knobs & 0x07);
   sc_ttrpc_server_set_max_data (T.server, max);
+  T.small = max < SC_FRAME_MAX_DATA;
 
   T.nowed = 0;
   T.out_len = 0;

@@ -134,9 +134,13 @@ sc_ttrpc_server_calls_pending (const sc_ttrpc_server *s)
 
 /* --- replies --- */
 
+/* attempt 0 sends the reply; a reply over the frame limit is replaced by
+ * ResourceExhausted with the reason (attempt 1), or with no message if even
+ * that does not fit (attempt 2), then dropped.  (A small limit once made this
+ * recurse forever: found by the ttrpc_server fuzz target.) */
 static void
-send_response (server_conn *sc, uint32_t stream_id, int code, const char *message,
-               const uint8_t *payload, size_t len)
+send_response_attempt (server_conn *sc, uint32_t stream_id, int code, const char *message,
+                       const uint8_t *payload, size_t len, int attempt)
 {
   if (sc == NULL || !sc_conn_is_open (sc->conn))
     return;
@@ -157,15 +161,22 @@ send_response (server_conn *sc, uint32_t stream_id, int code, const char *messag
   uint8_t *body = sc_pb_pack (&resp.base, &blen);
   cleanup_error sc_error err = SC_ERROR_INIT;
   if (sc_conn_send (sc->conn, stream_id, SC_MSG_RESPONSE, 0, body, blen, &err) < 0
-      && err.errnum == EMSGSIZE)
+      && err.errnum == EMSGSIZE && attempt < 2)
     {
       /* ttrpc >= 1.2 refuses oversized sends; tell the client instead of
        * sending a frame it must reject */
-      char *m = sc_xasprintf ("response too large: %s", err.msg);
-      send_response (sc, stream_id, SC_RESOURCE_EXHAUSTED, m, NULL, 0);
+      char *m = attempt == 0 ? sc_xasprintf ("response too large: %s", err.msg) : NULL;
+      send_response_attempt (sc, stream_id, SC_RESOURCE_EXHAUSTED, m, NULL, 0, attempt + 1);
       free (m);
     }
   free (body);
+}
+
+static void
+send_response (server_conn *sc, uint32_t stream_id, int code, const char *message,
+               const uint8_t *payload, size_t len)
+{
+  send_response_attempt (sc, stream_id, code, message, payload, len, 0);
 }
 
 static void
