@@ -36,7 +36,6 @@
 
 #define SVC "fuzz.Svc"
 #define MAX_OWED 4096
-#define PROBE_ID 0x7ffffff1u
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -62,6 +61,7 @@ static struct
   sc_ttrpc_call *later[64];
   size_t nlater;
   bool small; /* this input runs with a small frame limit */
+  uint32_t probe_id; /* an odd stream id no frame of the input uses */
 } T;
 
 /* ------------------------------------------------------------------ handlers */
@@ -228,8 +228,19 @@ owe_request (uint32_t id, const uint8_t *body, size_t len, size_t max)
 /* Walks the input as the server must; returns true if it ends on a frame
  * boundary (nothing half-sent). */
 static bool
+id_used (const uint8_t *d, size_t n, uint32_t id)
+{
+  uint8_t be[4] = { (uint8_t) (id >> 24), (uint8_t) (id >> 16), (uint8_t) (id >> 8), (uint8_t) id };
+  return memmem (d, n, be, 4) != NULL;
+}
+
+static bool
 model_input (const uint8_t *d, size_t n, size_t max)
 {
+  /* the final request's id appears nowhere in the input */
+  T.probe_id = 0x7ffffff1u;
+  while (id_used (d, n, T.probe_id))
+    T.probe_id -= 2;
   size_t off = 0;
   while (off < n)
     {
@@ -335,7 +346,7 @@ check_replies (bool probe_sent)
       CHECK (code == SC_OK
              || (resp->status
                  && (resp->status->message[0] != '\0' || code == SC_RESOURCE_EXHAUSTED)));
-      if (probe_sent && f.header.stream_id == PROBE_ID && !probe_seen)
+      if (probe_sent && f.header.stream_id == T.probe_id && !probe_seen)
         {
           CHECK (code == SC_OK && resp->payload.len == 3 && memcmp (resp->payload.data, "end", 3) == 0);
           probe_seen = true;
@@ -418,7 +429,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       size_t len;
       uint8_t *body = sc_pb_pack (&req.base, &len);
       uint8_t hdr[SC_FRAME_HEADER_LEN];
-      sc_frame_header h = { (uint32_t) len, PROBE_ID, SC_MSG_REQUEST, 0 };
+      sc_frame_header h = { (uint32_t) len, T.probe_id, SC_MSG_REQUEST, 0 };
       sc_frame_header_encode (&h, hdr);
       send_all (sv[1], hdr, sizeof (hdr));
       send_all (sv[1], body, len);
