@@ -9,11 +9,11 @@ PACKAGES=(
   protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev protobuf-compiler
   libjansson-dev libcmocka-dev nettle-dev
   # sanitizers and fuzzing
-  clang libclang-rt-14-dev llvm afl++
+  clang libclang-rt-14-dev llvm afl++ ca-certificates
   # real peers used by the tests (never mocked)
   containerd runc crun busybox-static
   # test tooling
-  iproute2 procps util-linux psmisc python3
+  iproute2 procps util-linux psmisc python3 curl zip unzip
 )
 
 missing=()
