@@ -299,3 +299,99 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   fake_host_reset ();
   return 0;
 }
+
+#ifdef SHIMCHECK_FUZZ_ENGINE
+/* libFuzzer's custom mutator: keeps the record framing valid and, half the
+ * time, the payload a decodable request of its method (harness/mutate.c),
+ * so mutations reach the handlers instead of the unmarshal error. */
+#include "mutate.h"
+
+size_t LLVMFuzzerMutate (uint8_t *data, size_t size, size_t max_size);
+size_t LLVMFuzzerCustomMutator (uint8_t *data, size_t size, size_t max_size, unsigned int seed);
+
+static const char *const pool_ids[] = { "a", "b", "c", "", "../x", NULL };
+static const char *const pool_exec[] = { "e1", "e2", "", "a", NULL };
+static const char *const pool_bundle[] = { "/fuzz/b", "/fuzz/hostpid", "/fuzz/nospec", "rel", NULL };
+static const char *const pool_io[] = { "", "/fuzz/in", "/fuzz/out", "binary:///x", NULL };
+static const sc_mut_pool pools[] = {
+  { "id", pool_ids },       { "exec_id", pool_exec }, { "bundle", pool_bundle },
+  { "stdin", pool_io },     { "stdout", pool_io },    { "stderr", pool_io },
+  { NULL, NULL },
+};
+
+size_t
+LLVMFuzzerCustomMutator (uint8_t *data, size_t size, size_t max_size, unsigned int seed)
+{
+  sc_rng r;
+  sc_rng_seed (&r, seed);
+  sc_fuzz_record recs[MAX_RECORDS];
+  size_t n = 0, off = 0;
+  while (n < MAX_RECORDS && sc_fuzz_record_next (data, size, &off, &recs[n]))
+    n++;
+  if (n == 0 || sc_rng_below (&r, 8) == 0)
+    return LLVMFuzzerMutate (data, size, max_size);
+  uint8_t *out = malloc (max_size);
+  CHECK (out != NULL);
+  size_t pick = sc_rng_below (&r, (uint32_t) n), len = 0;
+  /* 0-4 a field, 5-6 payload bytes, 7 the op, 8 duplicate, 9 drop */
+  uint32_t action = sc_rng_below (&r, 10);
+  for (size_t i = 0; i < n; i++)
+    {
+      sc_fuzz_record *rec = &recs[i];
+      size_t next = len;
+      if (i == pick && action == 9 && n > 1)
+        continue; /* dropped */
+      if (i != pick || action == 9)
+        next = sc_fuzz_record_put (out, len, max_size, rec->op, rec->payload, rec->len);
+      else if (action < 5)
+        {
+          /* a field of the request, by reflection */
+          int m = sc_fuzz_record_method (rec);
+          const ProtobufCMethodDescriptor *md = m >= 0 ? sc_task_method (sc_fuzz_methods[m]) : NULL;
+          size_t plen = 0;
+          uint8_t *p = md ? sc_mut_message (&r, md->input, rec->payload, rec->len, pools, &plen) : NULL;
+          next = p ? sc_fuzz_record_put (out, len, max_size, rec->op, p, plen)
+                   : sc_fuzz_record_put (out, len, max_size, rec->op, rec->payload, rec->len);
+          free (p);
+        }
+      else if (action < 7)
+        {
+          /* the payload's bytes, by libFuzzer */
+          size_t cap = max_size > len + 3 ? max_size - len - 3 : 0;
+          if (cap > 0xffff)
+            cap = 0xffff;
+          if (cap >= rec->len && len + 3 <= max_size)
+            {
+              memcpy (out + len + 3, rec->payload, rec->len);
+              size_t plen = LLVMFuzzerMutate (out + len + 3, rec->len, cap);
+              out[len] = rec->op;
+              out[len + 1] = (uint8_t) (plen >> 8);
+              out[len + 2] = (uint8_t) plen;
+              next = len + 3 + plen;
+            }
+        }
+      else if (action == 7)
+        {
+          /* another method or flags, same payload */
+          uint8_t op = (uint8_t) sc_rng_next (&r) & 0x7f;
+          next = sc_fuzz_record_put (out, len, max_size, op, rec->payload, rec->len);
+        }
+      else
+        {
+          /* the record twice */
+          next = sc_fuzz_record_put (out, len, max_size, rec->op, rec->payload, rec->len);
+          if (next)
+            {
+              size_t again = sc_fuzz_record_put (out, next, max_size, rec->op, rec->payload, rec->len);
+              next = again ? again : next;
+            }
+        }
+      if (next == 0)
+        break; /* full: the rest is dropped */
+      len = next;
+    }
+  memcpy (data, out, len);
+  free (out);
+  return len;
+}
+#endif
