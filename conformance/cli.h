@@ -14,5 +14,6 @@ enum
 int cmd_probe (int argc, char **argv);
 int cmd_run (int argc, char **argv);
 int cmd_list (int argc, char **argv);
+int cmd_fuzz (int argc, char **argv);
 
 #endif

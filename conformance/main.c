@@ -15,6 +15,7 @@ usage (FILE *f)
            "  run --shim PATH     certify a shim: the conformance catalogue, with reports\n"
            "  list                the catalogue: case ids, levels, titles\n"
            "  probe --shim PATH   launch a shim as containerd does and check the basics\n"
+           "  fuzz --shim PATH    black-box fuzzing of a shim (crashes, hangs, leaks)\n"
            "  version             print shimcheck's version\n"
            "\n"
            "Run 'shimcheck <command> --help' for a command's options.\n"
@@ -37,6 +38,8 @@ main (int argc, char **argv)
     return cmd_run (argc - 1, argv + 1);
   if (strcmp (cmd, "list") == 0)
     return cmd_list (argc - 1, argv + 1);
+  if (strcmp (cmd, "fuzz") == 0)
+    return cmd_fuzz (argc - 1, argv + 1);
   if (strcmp (cmd, "version") == 0 || strcmp (cmd, "--version") == 0)
     {
       printf ("shimcheck %s\n", SHIMCHECK_VERSION);

@@ -342,6 +342,8 @@ check_replies (bool probe_sent)
       CHECK (resp != NULL);
       int code = resp->status ? resp->status->code : SC_OK;
       CHECK (code >= SC_OK && code <= SC_UNAUTHENTICATED);
+      /* a Go client could decode it: messages are UTF-8 */
+      CHECK (resp->status == NULL || sc_utf8_valid (resp->status->message));
       /* an error says why, unless even the reason would not fit the limit */
       CHECK (code == SC_OK
              || (resp->status

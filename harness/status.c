@@ -170,3 +170,52 @@ sc_rpc_result_describe (const sc_rpc_result *r)
   return sc_xasprintf ("%s%s: %s", sc_code_name (r->code), r->local ? " (local)" : "",
                        r->message ? r->message : "");
 }
+
+/* length of the valid UTF-8 sequence at s (1-4), 0 if invalid (RFC 3629:
+ * no overlongs, no surrogates, nothing above U+10FFFF) */
+static size_t
+utf8_seq (const unsigned char *s)
+{
+  if (s[0] < 0x80)
+    return 1;
+  size_t n = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+             : s[0] >= 0xf0 && s[0] <= 0xf4                           ? 4
+                                                                       : 0;
+  for (size_t i = 1; i < n; i++)
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+  if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] > 0x9f)
+      || (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] > 0x8f))
+    return 0;
+  return n;
+}
+
+bool
+sc_utf8_valid (const char *s)
+{
+  const unsigned char *p = (const unsigned char *) s;
+  while (*p)
+    {
+      size_t n = utf8_seq (p);
+      if (n == 0)
+        return false;
+      p += n;
+    }
+  return true;
+}
+
+char *
+sc_utf8_sanitize (const char *s)
+{
+  char *out = sc_xstrdup (s);
+  unsigned char *p = (unsigned char *) out;
+  while (*p)
+    {
+      size_t n = utf8_seq (p);
+      if (n == 0)
+        *p++ = '?';
+      else
+        p += n;
+    }
+  return out;
+}

@@ -59,4 +59,11 @@ void sc_rpc_result_from_response (sc_rpc_result *r, const uint8_t *body, size_t 
 /* "NotFound: container not created: not found" (static buffer not used: heap). */
 char *sc_rpc_result_describe (const sc_rpc_result *r);
 
+/* proto3 strings must be UTF-8 (Go's protobuf refuses to marshal or
+ * unmarshal anything else): true if s is valid UTF-8 */
+bool sc_utf8_valid (const char *s);
+/* a copy of s with every byte that is not part of valid UTF-8 replaced by
+ * '?' (messages echo request fields, which may be anything) */
+char *sc_utf8_sanitize (const char *s);
+
 #endif

@@ -146,10 +146,14 @@ send_response_attempt (server_conn *sc, uint32_t stream_id, int code, const char
     return;
   Ttrpc__Response resp = TTRPC__RESPONSE__INIT;
   Google__Rpc__Status st = GOOGLE__RPC__STATUS__INIT;
+  cleanup_free char *utf8 = NULL;
   if (code != SC_OK)
     {
       st.code = sc->server->status_filter ? sc->server->status_filter (code) : code;
-      st.message = (char *) (message ? message : "");
+      /* messages echo request fields: a Go client cannot decode invalid
+       * UTF-8 (containerd-shim-runc-v2 even drops the connection on it) */
+      utf8 = sc_utf8_sanitize (message ? message : "");
+      st.message = utf8;
       resp.status = &st;
     }
   else

@@ -177,6 +177,31 @@ task_service_descriptor_lists_all_17_rpcs (void **state)
       &containerd__task__v2__task__descriptor, rpcs[i]));
 }
 
+static void
+messages_become_valid_utf8_and_valid_text_is_kept (void **state)
+{
+  /* kept: ASCII, 2/3/4-byte sequences */
+  assert_true (sc_utf8_valid ("container x: not found"));
+  assert_true (sc_utf8_valid ("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  char *same = sc_utf8_sanitize ("caf\xc3\xa9 \xf0\x9f\x98\x80");
+  assert_string_equal (same, "caf\xc3\xa9 \xf0\x9f\x98\x80");
+  free (same);
+  /* replaced: stray continuation, truncated sequence, overlong, surrogate,
+   * above U+10FFFF, 0xff (what made containerd-shim-runc-v2 drop its connection) */
+  static const char *const bad[] = { "\x80", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff\xfe" };
+  for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
+    {
+      assert_false (sc_utf8_valid (bad[i]));
+      char *m = sc_utf8_sanitize (bad[i]);
+      assert_true (sc_utf8_valid (m));
+      assert_int_equal (strspn (m, "?"), strlen (m));
+      free (m);
+    }
+  char *m = sc_utf8_sanitize ("container \xff\xfe: not created");
+  assert_string_equal (m, "container ??: not created");
+  free (m);
+}
+
 int
 main (void)
 {
@@ -191,6 +216,7 @@ main (void)
     cmocka_unit_test (go_zero_time_encodes_as_ten_byte_negative_varint),
     cmocka_unit_test (any_uses_bare_type_url_and_accepts_host_prefix),
     cmocka_unit_test (task_service_descriptor_lists_all_17_rpcs),
+    cmocka_unit_test (messages_become_valid_utf8_and_valid_text_is_kept),
   };
   return cmocka_run_group_tests_name ("status", tests, NULL, NULL);
 }

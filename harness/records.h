@@ -3,7 +3,8 @@
  *   record := op:u8 len:u16be payload[len]
  *   op & 0x1f: method index into sc_fuzz_methods (17 = a process exits on
  *              its own, payload[0] picks it, payload[1] is its exit code;
- *              18 = settle; larger values wrap onto the methods)
+ *              18 = settle; 19 = raw bytes on a fresh connection (black-box
+ *              fuzzer only); larger values wrap onto the methods)
  *   op & 0x20: pipelined (the next request goes out before this reply)
  *   op & 0x40: containerd.task.v3.Task instead of v2
  * A truncated last record is cut to what is there. */
@@ -18,6 +19,7 @@
 #define SC_FUZZ_NMETHODS 17
 #define SC_FUZZ_OP_EXIT 17
 #define SC_FUZZ_OP_SETTLE 18
+#define SC_FUZZ_OP_RAW 19 /* black-box only: the payload as raw bytes on a fresh connection */
 #define SC_FUZZ_PIPELINED 0x20
 #define SC_FUZZ_V3 0x40
 
@@ -38,7 +40,7 @@ static inline int
 sc_fuzz_record_method (const sc_fuzz_record *r)
 {
   int m = r->op & 0x1f;
-  if (m == SC_FUZZ_OP_EXIT || m == SC_FUZZ_OP_SETTLE)
+  if (m == SC_FUZZ_OP_EXIT || m == SC_FUZZ_OP_SETTLE || m == SC_FUZZ_OP_RAW)
     return -1;
   return m % SC_FUZZ_NMETHODS;
 }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# shimcheck fuzz, the black-box fuzzer, against real shims:
+#  - the reference shim survives a seeded run (nothing found, figures printed);
+#  - a shim that crashes on Pause (reffault) is caught, the reproducer is
+#    written and replays to the same crash; a shim that never answers Pids is
+#    caught as a hang; in both cases nothing is left running;
+#  - containerd-shim-runc-v2 drops its ttrpc connection on an exec id that is
+#    not UTF-8 (found by this fuzzer; corpora/blackbox/), the reference shim
+#    does not.
+set -uo pipefail
+bin=${1:?usage: blackbox_cli.sh BUILD_BIN_DIR}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+sc=$bin/shimcheck
+tmp=$(mktemp -d /tmp/shimcheck-bb.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "not ok: $*"; exit 1; }
+shims_running() { pgrep -f -- "-namespace shimcheck-fuzz-" >/dev/null 2>&1; }
+
+out=$(timeout -k 5 120 "$sc" fuzz --shim "$bin/containerd-shim-ref-v1" --time 10 --seed 7 \
+  --corpus "$root/corpora/task_dispatch" --out "$tmp/ref" 2>&1); rc=$?
+echo "$out" | tail -3
+[ $rc -eq 0 ] || fail "reference shim: exit $rc"
+echo "$out" | grep -q "requests/s" || fail "no figures"
+echo "$out" | grep -Eq "Create [1-9][0-9]*/" || fail "no Create ever succeeded: the fuzzer never reached real tasks"
+echo "ok: reference shim survives 10 s of fuzzing"
+
+for fault in crash-on-Pause hang-on-Pids; do
+  out=$(SHIMCHECK_FAULTS=$fault timeout -k 5 180 "$sc" fuzz --shim "$bin/containerd-shim-reffault-v1" \
+    --time 60 --seed 3 --out "$tmp/$fault" 2>&1); rc=$?
+  [ $rc -eq 1 ] || { echo "$out" | tail -5; fail "$fault: exit $rc, want 1"; }
+  want=crash; [ $fault = hang-on-Pids ] && want=hang
+  echo "$out" | grep -q "FINDING: $want" || { echo "$out" | tail -5; fail "$fault: not reported as $want"; }
+  rep=$(ls "$tmp/$fault"/finding-*.records 2>/dev/null | head -1)
+  [ -s "$rep" ] || fail "$fault: no reproducer"
+  out=$(SHIMCHECK_FAULTS=$fault timeout -k 5 120 "$sc" fuzz --shim "$bin/containerd-shim-reffault-v1" \
+    --replay "$rep" 2>&1); rc=$?
+  [ $rc -eq 1 ] && echo "$out" | tail -1 | grep -q "^$want" || { echo "$out" | tail -3; fail "$fault: replay does not reproduce"; }
+  echo "ok: $fault found as a $want, reproducer replays"
+done
+sleep 1
+shims_running && fail "shims left running"
+
+r=$root/corpora/blackbox/runc-v2-invalid-utf8-exec-id.records
+if [ -x /usr/bin/containerd-shim-runc-v2 ]; then
+  out=$(timeout -k 5 60 "$sc" fuzz --shim /usr/bin/containerd-shim-runc-v2 --replay "$r" 2>&1); rc=$?
+  [ $rc -eq 1 ] && echo "$out" | grep -q "dropped connection" \
+    || { echo "$out" | tail -3; fail "runc-v2 no longer drops its connection on a non-UTF-8 exec id (fixed upstream?)"; }
+  echo "ok: runc-v2 drops its connection on a non-UTF-8 exec id (third-party finding)"
+fi
+out=$(timeout -k 5 60 "$sc" fuzz --shim "$bin/containerd-shim-ref-v1" --replay "$r" 2>&1) \
+  || { echo "$out" | tail -3; fail "reference shim fails the UTF-8 reproducer"; }
+echo "ok: the reference shim answers it and keeps the connection"
+"$sc" fuzz --time 5 >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing --shim not a usage error"
+"$sc" fuzz --shim /nonexistent --time 5 >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --shim not a usage error"
+"$sc" fuzz --shim "$bin/containerd-shim-ref-v1" --replay /nonexistent >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --replay not a usage error"
+echo "ok: usage errors"
