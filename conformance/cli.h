@@ -15,5 +15,7 @@ int cmd_probe (int argc, char **argv);
 int cmd_run (int argc, char **argv);
 int cmd_list (int argc, char **argv);
 int cmd_fuzz (int argc, char **argv);
+int cmd_record (int argc, char **argv);
+int cmd_record_shim (int argc, char **argv);
 
 #endif

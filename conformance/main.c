@@ -16,6 +16,8 @@ usage (FILE *f)
            "  list                the catalogue: case ids, levels, titles\n"
            "  probe --shim PATH   launch a shim as containerd does and check the basics\n"
            "  fuzz --shim PATH    black-box fuzzing of a shim (crashes, hangs, leaks)\n"
+           "  record --shim PATH --out DIR\n"
+           "                      install a recording proxy shim between containerd and PATH\n"
            "  version             print shimcheck's version\n"
            "\n"
            "Run 'shimcheck <command> --help' for a command's options.\n"
@@ -40,6 +42,10 @@ main (int argc, char **argv)
     return cmd_list (argc - 1, argv + 1);
   if (strcmp (cmd, "fuzz") == 0)
     return cmd_fuzz (argc - 1, argv + 1);
+  if (strcmp (cmd, "record") == 0)
+    return cmd_record (argc - 1, argv + 1);
+  if (strcmp (cmd, "record-shim") == 0)
+    return cmd_record_shim (argc - 1, argv + 1);
   if (strcmp (cmd, "version") == 0 || strcmp (cmd, "--version") == 0)
     {
       printf ("shimcheck %s\n", SHIMCHECK_VERSION);

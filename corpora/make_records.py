@@ -9,7 +9,8 @@ import struct
 import subprocess
 import sys
 
-P = "../harness/proto"
+HERE = os.path.dirname(os.path.abspath(__file__))
+P = os.path.join(HERE, "..", "harness", "proto")
 METHODS = ["Create", "Start", "Delete", "Exec", "Kill", "Wait", "State", "Pids", "Pause",
            "Resume", "CloseIO", "ResizePty", "Update", "Stats", "Connect", "Shutdown",
            "Checkpoint"]
@@ -55,6 +56,7 @@ def create(i="a", bundle="/fuzz/b", extra=""):
 
 
 def write(path, data):
+    path = os.path.join(HERE, path)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(data)
@@ -122,7 +124,40 @@ def ttrpc_server():
     write(d + "truncated", b"\x01" + frame(1, 33, envelope("Echo", b"cut"))[:-2])
 
 
+def import_recording(rec_dir, name):
+    """A `shimcheck record` directory as seeds: its task requests (bundle and
+    stdio paths pointed at the fake host's /fuzz/ tree) for task_dispatch, its
+    frames, in order, for ttrpc_frame."""
+    import re
+    data = open(os.path.join(rec_dir, "requests.records"), "rb").read()
+    out, off = b"", 0
+    while off < len(data):
+        op, n = data[off], struct.unpack(">H", data[off + 1:off + 3])[0]
+        payload = data[off + 3:off + 3 + n]
+        off += 3 + n
+        method = METHODS[(op & 0x1f) % 17]
+        if method in ("Create", "Exec"):
+            text = subprocess.run(["protoc", "--decode=containerd.task.v2." + REQ[method], "-I" + P,
+                                   "-I/usr/include", "containerd/task/shim.proto"], input=payload,
+                                  stdout=subprocess.PIPE, check=True).stdout.decode()
+            text = re.sub(r'bundle: "[^"]*"', 'bundle: "/fuzz/b"', text)
+            text = re.sub(r'(stdin|stdout|stderr): "[^"]+"', r'\1: "/fuzz/\1"', text)
+            text = re.sub(r'rootfs \{[^}]*\}', "", text, flags=re.S)
+            payload = task(method, text)
+        out += rec(op, payload)
+    write("task_dispatch/recorded-" + name, out)
+    frames = open(os.path.join(rec_dir, "frames.bin"), "rb").read()
+    stream, off = b"\x00", 0
+    while off < len(frames):
+        d, conn, ns, ln = struct.unpack("<BIQI", frames[off:off + 17])
+        stream += frames[off + 17:off + 17 + ln]
+        off += 17 + ln
+    write("ttrpc_frame/recorded-" + name, stream)
+
+
 if __name__ == "__main__":
-    os.chdir(os.path.dirname(os.path.abspath(sys.argv[0])))
+    if len(sys.argv) == 4 and sys.argv[1] == "--import-recording":
+        import_recording(sys.argv[2], sys.argv[3])
+        sys.exit(0)
     task_dispatch()
     ttrpc_server()

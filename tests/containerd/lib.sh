@@ -1,0 +1,57 @@
+# Shared by the tests that run a private containerd 1.6 (ctr_test.sh,
+# record_test.sh): TAP helpers, the daemon (own root, state and socket in $T,
+# stopped by pid), the busybox image, and a cleanup that leaves nothing.
+# The caller sets T (temp dir), NS (namespace), IMG and HERE, then sources this.
+CPID=
+pass=0 fail=0 skipped=0
+
+ok() { pass=$((pass+1)); echo "ok - $1"; }
+bad() { fail=$((fail+1)); echo "not ok - $1"; [ -n "${2:-}" ] && echo "$2" | sed 's/^/#   /'; }
+skip() { skipped=$((skipped+1)); echo "ok - $1 # SKIP $2"; }
+expect() { # name, condition exit status, detail
+  if [ "$2" -eq 0 ]; then ok "$1"; else bad "$1" "${3:-}"; fi
+}
+
+cleanup() {
+  # tasks first (as a user would), then the daemon by pid, then our leftovers
+  if [ -n "$CPID" ] && kill -0 "$CPID" 2>/dev/null; then
+    c() { timeout -k 2 10 ctr -a "$T/c.sock" -n "$NS" "$@"; }
+    for id in $(c task ls -q 2>/dev/null); do c task kill -s SIGKILL "$id" >/dev/null 2>&1; done
+    sleep 0.3
+    for id in $(c task ls -q 2>/dev/null); do c task delete -f "$id" >/dev/null 2>&1; done
+    for id in $(c containers ls -q 2>/dev/null); do c containers delete "$id" >/dev/null 2>&1; done
+  fi
+  if [ -n "$CPID" ]; then
+    kill "$CPID" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$CPID" 2>/dev/null
+  fi
+  for p in $(pgrep -f -- "-namespace $NS " 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+  grep -o " $T[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+  rm -rf "$T"
+  rmdir "/run/containerd/runc/$NS" 2>/dev/null
+  # containerd made per-namespace cgroup parents for our namespace
+  for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+  true
+}
+trap cleanup EXIT
+
+ctr_() { timeout -k 5 60 ctr -a "$T/c.sock" -n "$NS" "$@"; }
+
+# start_containerd: a private daemon whose PATH starts with $T/bin
+start_containerd() {
+  cat >"$T/config.toml" <<CFG
+version = 2
+root = "$T/root"
+state = "$T/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$T/c.sock"
+CFG
+  PATH="$T/bin:$PATH" containerd --config "$T/config.toml" >"$T/containerd.log" 2>&1 &
+  CPID=$!
+  for _ in $(seq 100); do [ -S "$T/c.sock" ] && break; sleep 0.1; done
+  ctr_ version >/dev/null 2>&1; expect "private containerd is up" $? "$(tail -5 "$T/containerd.log")"
+  python3 "$HERE/mkimage.py" "$T/img.tar" "$IMG" && ctr_ images import "$T/img.tar" >/dev/null 2>&1
+  expect "busybox image imported" $? ""
+}
