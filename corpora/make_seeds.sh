@@ -58,4 +58,5 @@ printf 'pid: 10483 exit_status: 137 exited_at { seconds: 1700000000 nanos: 5 }' 
 { printf '\x02'; cat "$tmp/del"; } >events_and_bootstrap/delete-response
 { printf '\x03'; cat "$tmp/nf"; } >events_and_bootstrap/response-notfound
 { printf '\x02\x1a\x0b\x08\x80\x92\xb8\xc3\x98\xfe\xff\xff\xff\x01'; } >events_and_bootstrap/delete-go-zero-time
+python3 make_records.py
 echo "seeds: $(ls ttrpc_frame | wc -l) frame, $(ls oci_config | wc -l) oci, $(ls events_and_bootstrap | wc -l) events/bootstrap"
