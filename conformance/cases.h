@@ -227,7 +227,10 @@
      "field-notes §A3 (kata: Kill must not hold the service lock)")                                \
   X (ttrpc_garbage_payload_every_rpc, "ttrpc.garbage-payload-every-rpc", SC_MUST, 0,               \
      "an undecodable payload to each of the 17 RPCs is an error, never a crash",                   \
-     "field-notes §B3 (nil/garbage payloads)")
+     "field-notes §B3 (nil/garbage payloads)")                                                     \
+  X (ttrpc_non_utf8_id_keeps_connection, "ttrpc.non-utf8-id-keeps-connection", SC_SHOULD, 0,       \
+     "an exec id that is not UTF-8 gets a UTF-8 error and the connection lives on",                \
+     "found by shimcheck fuzz: Go clients cannot decode non-UTF-8 strings")
 
 #define SC_DECLARE(fn, id, level, timeout, title, ref) void fn (sc_t *t);
 SC_CASES (SC_DECLARE)

@@ -540,3 +540,25 @@ CASE (ttrpc_garbage_payload_every_rpc)
   T_REQUIRE (t, accepted == 0, "%d RPCs accepted an undecodable payload", accepted);
   still_alive (t, "garbage payloads");
 }
+
+CASE (ttrpc_non_utf8_id_keeps_connection)
+{
+  t_running (t, "c1", SLEEP);
+  /* StartRequest{id: "c1", exec_id: "\xff\xfe"}: a containerd client (Go)
+   * cannot decode a reply that echoes those bytes, and runc-v2 cannot even
+   * encode one */
+  const uint8_t req[] = { 0x0a, 0x02, 'c', '1', 0x12, 0x02, 0xff, 0xfe };
+  sc_rpc_result r = { 0 };
+  sc_call_opts o = { .timeout_ms = t_ms (t, 5000) };
+  sc_ttrpc_call_sync (t->shim->rpc, t->shim->task.service, "Start", req, sizeof (req), &o, &r);
+  t->last_local = r.local;
+  t_log (t, "Start of exec id \\xff\\xfe -> %s: %s", sc_code_name (r.code), r.message);
+  if (r.local)
+    t_fail (t, "Start of a non-UTF-8 exec id: %s (the shim dropped the connection)", r.message);
+  bool utf8 = sc_utf8_valid (r.message ? r.message : "");
+  int code = r.code;
+  sc_rpc_result_release (&r);
+  T_REQUIRE (t, code != SC_OK, "Start of an exec id that does not exist answered OK");
+  T_REQUIRE (t, utf8, "the error message is not UTF-8: a Go client cannot decode the reply");
+  still_alive (t, "a non-UTF-8 exec id");
+}

@@ -65,6 +65,7 @@ struct sc_ttrpc_server
   void (*idle_cb) (sc_ttrpc_server *, void *);
   void *idle_data;
   int (*status_filter) (int code);
+  bool raw_messages;
 };
 
 sc_ttrpc_server *
@@ -88,6 +89,12 @@ void
 sc_ttrpc_server_set_max_data (sc_ttrpc_server *s, size_t max_data)
 {
   s->max_data = max_data ? max_data : SC_FRAME_MAX_DATA;
+}
+
+void
+sc_ttrpc_server_set_raw_messages (sc_ttrpc_server *s, bool raw)
+{
+  s->raw_messages = raw;
 }
 
 void
@@ -153,7 +160,7 @@ send_response_attempt (server_conn *sc, uint32_t stream_id, int code, const char
       /* messages echo request fields: a Go client cannot decode invalid
        * UTF-8 (containerd-shim-runc-v2 even drops the connection on it) */
       utf8 = sc_utf8_sanitize (message ? message : "");
-      st.message = utf8;
+      st.message = sc->server->raw_messages ? (char *) (message ? message : "") : utf8;
       resp.status = &st;
     }
   else

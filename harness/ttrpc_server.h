@@ -47,6 +47,9 @@ size_t sc_ttrpc_server_calls_pending (const sc_ttrpc_server *s);
 /* Rewrites every non-OK status code the server sends (test builds use it to
  * misbehave on purpose); NULL: none. */
 void sc_ttrpc_server_set_status_filter (sc_ttrpc_server *s, int (*filter) (int code));
+/* Status messages are made valid UTF-8 (they echo request fields); test
+ * builds turn that off to misbehave on purpose. */
+void sc_ttrpc_server_set_raw_messages (sc_ttrpc_server *s, bool raw);
 /* Called when the last connection closes (shims exit on that in some modes). */
 void sc_ttrpc_server_on_idle (sc_ttrpc_server *s, void (*cb) (sc_ttrpc_server *, void *),
                               void *data);

@@ -284,6 +284,8 @@ serve (const shim_flags *f)
   S.server = sc_ttrpc_server_new (S.loop);
   if (fault ("wrong-error-code"))
     sc_ttrpc_server_set_status_filter (S.server, unknown_code);
+  if (fault ("raw-messages"))
+    sc_ttrpc_server_set_raw_messages (S.server, true);
   task_register (S.server);
   int rc;
   if (f->socket && *f->socket)

@@ -18,6 +18,7 @@
  *               exit-event-on-failed-create exit-on-created-delete
  *   io:         drop-stdout stderr-to-stdout
  *   robustness: crash-on-<Method> hang-on-<Method> crash-on-cancel crash-on-garbage
+ *               raw-messages (status messages not made UTF-8)
  *               block-loop-on-create */
 #include <stdlib.h>
 #include <string.h>
