@@ -148,6 +148,17 @@ job_enqueue (job *j)
   kick (j->c);
 }
 
+/* what a job owns: its request and, if owned, its extra */
+static void
+job_free (job *j)
+{
+  if (j->req)
+    protobuf_c_message_free_unpacked (j->req, NULL);
+  if (j->extra_free)
+    j->extra_free (j->extra);
+  free (j);
+}
+
 void
 job_done (job *j)
 {
@@ -157,9 +168,7 @@ job_done (job *j)
   c->job_running = false;
   if (j->call)
     sc_ttrpc_call_set_cancel (j->call, NULL, NULL);
-  if (j->req)
-    protobuf_c_message_free_unpacked (j->req, NULL);
-  free (j);
+  job_free (j);
   kick (c);
 }
 
@@ -169,18 +178,15 @@ container_drop (job *j)
   container *c = j->c;
   job *rest = j->next;
   c->jobs = NULL;
-  if (j->req)
-    protobuf_c_message_free_unpacked (j->req, NULL);
-  free (j);
-  /* queued jobs behind the last one answer NotFound */
+  job_free (j);
+  /* queued jobs behind the last one answer NotFound (and free what they own:
+   * a queued Update's resources once leaked here; found by task_dispatch) */
   while (rest)
     {
       job *n = rest->next;
       if (rest->call)
         sc_ttrpc_call_error (rest->call, SC_NOT_FOUND, "container not created: not found");
-      if (rest->req)
-        protobuf_c_message_free_unpacked (rest->req, NULL);
-      free (rest);
+      job_free (rest);
       rest = n;
     }
   for (container **pp = &S.containers; *pp; pp = &(*pp)->next)

@@ -131,6 +131,7 @@ struct job
   void *req;                /* unpacked request (freed with the job) */
   process *p;
   void *extra;
+  void (*extra_free) (void *); /* set when extra is owned (freed with the job) */
 };
 job *job_new (container *c, sc_ttrpc_call *call, void *req, void (*run) (job *));
 void job_enqueue (job *j);

@@ -1387,8 +1387,7 @@ update_done (const rt_result *r, void *data)
         }
     }
   j->call = NULL;
-  free (j->extra);
-  job_done (j);
+  job_done (j); /* frees the resources text (extra_free) */
 }
 
 static void
@@ -1399,7 +1398,6 @@ update_run (job *j)
       if (j->call)
         sc_ttrpc_call_error (j->call, SC_FAILED_PRECONDITION, "cannot update a stopped container");
       j->call = NULL;
-      free (j->extra);
       job_done (j);
       return;
     }
@@ -1432,6 +1430,7 @@ h_update (sc_ttrpc_call *call, void *data)
     }
   job *j = job_new (c, call, req, update_run);
   j->extra = json_dumps (res, JSON_COMPACT);
+  j->extra_free = free;
   json_decref (res);
   job_enqueue (j);
   return;
