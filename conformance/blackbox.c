@@ -264,8 +264,12 @@ drop_shim (fz *z)
 {
   if (z->shim)
     {
+      char *sock = z->shim->addr.name && !z->shim->addr.abstract ? sc_xstrdup (z->shim->addr.name) : NULL;
       sc_shim_kill (z->shim);
       sc_shim_free (z->shim);
+      if (sock)
+        sc_unlink_dead_socket (sock); /* a killed shim leaves its socket file */
+      free (sock);
     }
   z->shim = NULL;
   z->pid = 0;

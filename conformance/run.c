@@ -306,18 +306,7 @@ cleanup_case_leftovers (const char *dir, const sc_run_config *cfg)
   free (af);
   for (char *save = NULL, *addr = all ? strtok_r (all, "\n", &save) : NULL; addr;
        addr = strtok_r (NULL, "\n", &save))
-    {
-      struct sockaddr_un sa = { .sun_family = AF_UNIX };
-      if (*addr != '/' || strlen (addr) >= sizeof (sa.sun_path))
-        continue;
-      strcpy (sa.sun_path, addr);
-      int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      /* a socket nobody accepts on is a dead shim's: remove it */
-      if (fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof (sa)) < 0 && errno == ECONNREFUSED)
-        unlink (addr);
-      if (fd >= 0)
-        close (fd);
-    }
+    sc_unlink_dead_socket (addr); /* a socket nobody accepts on is a dead shim's */
   free (all);
 }
 

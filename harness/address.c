@@ -1,9 +1,13 @@
 #include "address.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 static int
 set_address (sc_shim_address *out, const char *addr, sc_error *err)
@@ -106,4 +110,19 @@ sc_shim_address_release (sc_shim_address *a)
   free (a->name);
   free (a->protocol);
   memset (a, 0, sizeof (*a));
+}
+
+bool
+sc_unlink_dead_socket (const char *path)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  if (path == NULL || *path != '/' || strlen (path) >= sizeof (sa.sun_path))
+    return false;
+  strcpy (sa.sun_path, path);
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  bool dead = fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof (sa)) < 0
+              && errno == ECONNREFUSED;
+  if (fd >= 0)
+    close (fd);
+  return dead && unlink (path) == 0;
 }

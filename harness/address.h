@@ -30,5 +30,8 @@ typedef struct sc_shim_address
  * extra lines, unsupported version or protocol. */
 int sc_shim_address_parse (const char *output, size_t len, sc_shim_address *out, sc_error *err);
 void sc_shim_address_release (sc_shim_address *a);
+/* Removes the socket file at path if nobody accepts on it any more (what a
+ * killed shim leaves); true if it did. */
+bool sc_unlink_dead_socket (const char *path);
 
 #endif

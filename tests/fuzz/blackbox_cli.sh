@@ -5,8 +5,9 @@
 #    written and replays to the same crash; a shim that never answers Pids is
 #    caught as a hang; in both cases nothing is left running;
 #  - containerd-shim-runc-v2 drops its ttrpc connection on an exec id that is
-#    not UTF-8 (found by this fuzzer; corpora/blackbox/), the reference shim
-#    does not.
+#    not UTF-8, and never answers a Create whose stdin path does not exist
+#    (both found by this fuzzer; corpora/blackbox/); the reference shim does
+#    neither.
 set -uo pipefail
 bin=${1:?usage: blackbox_cli.sh BUILD_BIN_DIR}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,6 +16,8 @@ tmp=$(mktemp -d /tmp/shimcheck-bb.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "not ok: $*"; exit 1; }
 shims_running() { pgrep -f -- "-namespace shimcheck-fuzz-" >/dev/null 2>&1; }
+socks() { ls /run/containerd/s /run/containerd/ref 2>/dev/null | sort; }
+socks >"$tmp/sockets-before"
 
 out=$(timeout -k 5 120 "$sc" fuzz --shim "$bin/containerd-shim-ref-v1" --time 10 --seed 7 \
   --corpus "$root/corpora/task_dispatch" --out "$tmp/ref" 2>&1); rc=$?
@@ -50,6 +53,19 @@ fi
 out=$(timeout -k 5 60 "$sc" fuzz --shim "$bin/containerd-shim-ref-v1" --replay "$r" 2>&1) \
   || { echo "$out" | tail -3; fail "reference shim fails the UTF-8 reproducer"; }
 echo "ok: the reference shim answers it and keeps the connection"
+r=$root/corpora/blackbox/runc-v2-create-missing-stdin-hangs.records
+if [ -x /usr/bin/containerd-shim-runc-v2 ]; then
+  out=$(timeout -k 5 60 "$sc" fuzz --shim /usr/bin/containerd-shim-runc-v2 --replay "$r" 2>&1); rc=$?
+  [ $rc -eq 1 ] && echo "$out" | grep -q "hang: Create" \
+    || { echo "$out" | tail -3; fail "runc-v2 now answers a Create whose stdin does not exist (fixed upstream?)"; }
+  echo "ok: runc-v2 never answers a Create whose stdin path does not exist (third-party finding)"
+fi
+out=$(timeout -k 5 60 "$sc" fuzz --shim "$bin/containerd-shim-ref-v1" --replay "$r" 2>&1) \
+  || { echo "$out" | tail -3; fail "reference shim hangs on a missing stdin"; }
+echo "ok: the reference shim refuses it at once"
+new=$(socks | comm -13 "$tmp/sockets-before" -)
+[ -z "$new" ] || fail "shim sockets left behind: $new"
+echo "ok: no shim socket left behind"
 "$sc" fuzz --time 5 >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing --shim not a usage error"
 "$sc" fuzz --shim /nonexistent --time 5 >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --shim not a usage error"
 "$sc" fuzz --shim "$bin/containerd-shim-ref-v1" --replay /nonexistent >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --replay not a usage error"
