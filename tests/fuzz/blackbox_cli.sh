@@ -43,26 +43,23 @@ done
 sleep 1
 shims_running && fail "shims left running"
 
-r=$root/corpora/blackbox/runc-v2-invalid-utf8-exec-id.records
-if [ -x /usr/bin/containerd-shim-runc-v2 ]; then
-  out=$(timeout -k 5 60 "$sc" fuzz --shim /usr/bin/containerd-shim-runc-v2 --replay "$r" 2>&1); rc=$?
-  [ $rc -eq 1 ] && echo "$out" | grep -q "dropped connection" \
-    || { echo "$out" | tail -3; fail "runc-v2 no longer drops its connection on a non-UTF-8 exec id (fixed upstream?)"; }
-  echo "ok: runc-v2 drops its connection on a non-UTF-8 exec id (third-party finding)"
-fi
-out=$(timeout -k 5 60 "$sc" fuzz --shim "$bin/containerd-shim-ref-v1" --replay "$r" 2>&1) \
-  || { echo "$out" | tail -3; fail "reference shim fails the UTF-8 reproducer"; }
-echo "ok: the reference shim answers it and keeps the connection"
-r=$root/corpora/blackbox/runc-v2-create-missing-stdin-hangs.records
-if [ -x /usr/bin/containerd-shim-runc-v2 ]; then
-  out=$(timeout -k 5 60 "$sc" fuzz --shim /usr/bin/containerd-shim-runc-v2 --replay "$r" 2>&1); rc=$?
-  [ $rc -eq 1 ] && echo "$out" | grep -q "hang: Create" \
-    || { echo "$out" | tail -3; fail "runc-v2 now answers a Create whose stdin does not exist (fixed upstream?)"; }
-  echo "ok: runc-v2 never answers a Create whose stdin path does not exist (third-party finding)"
-fi
-out=$(timeout -k 5 60 "$sc" fuzz --shim "$bin/containerd-shim-ref-v1" --replay "$r" 2>&1) \
-  || { echo "$out" | tail -3; fail "reference shim hangs on a missing stdin"; }
-echo "ok: the reference shim refuses it at once"
+# third_party REPRODUCER PATTERN WHAT: runc-v2 shows the finding, ours does not
+third_party() {
+  local r=$root/corpora/blackbox/$1 out rc
+  if [ -x /usr/bin/containerd-shim-runc-v2 ]; then
+    out=$(timeout -k 5 60 "$sc" fuzz --shim /usr/bin/containerd-shim-runc-v2 --replay "$r" 2>&1); rc=$?
+    [ $rc -eq 1 ] && echo "$out" | grep -q "$2" \
+      || { echo "$out" | tail -3; fail "runc-v2 no longer $3 (fixed upstream?)"; }
+    echo "ok: runc-v2 $3 (third-party finding)"
+  fi
+  out=$(timeout -k 5 60 "$sc" fuzz --shim "$bin/containerd-shim-ref-v1" --replay "$r" 2>&1) \
+    || { echo "$out" | tail -3; fail "the reference shim shows it too: $3"; }
+  echo "ok: the reference shim does not"
+}
+third_party runc-v2-invalid-utf8-exec-id.records "dropped connection" \
+  "drops its connection on a non-UTF-8 exec id"
+third_party runc-v2-create-missing-stdin-hangs.records "hang: Create" \
+  "never answers a Create whose stdin path does not exist"
 new=$(socks | comm -13 "$tmp/sockets-before" -)
 [ -z "$new" ] || fail "shim sockets left behind: $new"
 echo "ok: no shim socket left behind"
