@@ -12,10 +12,12 @@ trap 'rm -rf "$tmp"' EXIT
 printf '%-22s %12s %10s %8s %8s  %s\n' target execs exec/s cov ft goal
 for t in ttrpc_frame ttrpc_server task_dispatch oci_config events_and_bootstrap; do
   mkdir -p "$tmp/$t"
+  # the target's own options (max_len), as the nightly job and OSS-Fuzz use them
+  ml=$(sed -n 's/^max_len *= *//p' "$root/fuzz/$t.options")
   (cd "$tmp" && "$dir/$t" -max_total_time="$secs" -print_final_stats=1 -dict="$root/fuzz/$t.dict" \
-     "$tmp/$t" "$root/corpora/$t") >"$tmp/$t.log" 2>&1 || true
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$tmp/$t.log" | grep -o '[0-9]*$' || echo 0)
-  speed=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$tmp/$t.log" | grep -o '[0-9]*$' || echo 0)
+     ${ml:+-max_len=$ml} "$tmp/$t" "$root/corpora/$t") >"$tmp/$t.log" 2>&1 || true
+  execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$tmp/$t.log" | grep -oE '[0-9]+$' || echo 0)
+  speed=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$tmp/$t.log" | grep -oE '[0-9]+$' || echo 0)
   last=$(grep -E 'cov: [0-9]+ ft: [0-9]+' "$tmp/$t.log" | tail -1)
   cov=$(echo "$last" | grep -o 'cov: [0-9]*' | grep -o '[0-9]*')
   ft=$(echo "$last" | grep -o 'ft: [0-9]*' | grep -o '[0-9]*')
