@@ -267,8 +267,11 @@ drop_shim (fz *z)
       char *sock = z->shim->addr.name && !z->shim->addr.abstract ? sc_xstrdup (z->shim->addr.name) : NULL;
       sc_shim_kill (z->shim);
       sc_shim_free (z->shim);
-      if (sock)
-        sc_unlink_dead_socket (sock); /* a killed shim leaves its socket file */
+      /* a killed shim leaves its socket file; it accepts connections until
+       * the last process holding the listener is gone */
+      struct stat sst;
+      for (int i = 0; sock && i < 40 && !sc_unlink_dead_socket (sock) && stat (sock, &sst) == 0; i++)
+        usleep (50000);
       free (sock);
     }
   z->shim = NULL;
@@ -476,7 +479,15 @@ alive (fz *z, bool *relaunch)
       sc_rpc_result_release (&res);
       return true;
     }
-  if (!ok && res.code == SC_UNAVAILABLE)
+  if (!ok && res.code == SC_UNAVAILABLE
+      && sc_pid_wait_gone (z->pid, (int64_t) (2000 * z->scale), &st) == 0)
+    {
+      /* the connection closed because the daemon is dying (a crash takes a
+       * moment: a sanitizer report, a core dump) */
+      finding (z, "crash: the shim daemon (pid %d) is gone: %s", (int) z->pid,
+               st != -1 ? sc_wait_status_str (st) : "not our child; status unknown");
+    }
+  else if (!ok && res.code == SC_UNAVAILABLE)
     {
       /* our connection is gone: does the shim still serve a new one?  Either
        * way containerd, which keeps one connection per shim, has lost it. */
