@@ -325,10 +325,8 @@ localize (fz *z, const ProtobufCMethodDescriptor *md, const uint8_t *p, size_t l
 static void
 send_raw (fz *z, const uint8_t *p, size_t len)
 {
-  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  snprintf (sa.sun_path, sizeof (sa.sun_path), "%s", z->shim->addr.name);
-  if (fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof (sa)) == 0)
+  int fd = sc_unix_connect (z->shim->addr.name);
+  if (fd >= 0)
     {
       ssize_t w = write (fd, p, len);
       (void) w;
@@ -337,9 +335,8 @@ send_raw (fz *z, const uint8_t *p, size_t len)
       uint8_t junk[4096];
       while (read (fd, junk, sizeof (junk)) > 0)
         ;
+      close (fd);
     }
-  if (fd >= 0)
-    close (fd);
   z->raw++;
 }
 

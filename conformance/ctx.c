@@ -890,20 +890,6 @@ json_escape_into (FILE *f, const char *s)
   fputc ('"', f);
 }
 
-static void
-unlink_dead_socket (const char *path)
-{
-  struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  if (path == NULL || strlen (path) >= sizeof (sa.sun_path))
-    return;
-  strcpy (sa.sun_path, path);
-  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof (sa)) < 0 && errno == ECONNREFUSED)
-    unlink (path);
-  if (fd >= 0)
-    close (fd);
-}
-
 sc_status
 sc_case_run (const sc_case *c, const sc_run_config *cfg, const char *dir)
 {
@@ -948,7 +934,7 @@ sc_case_run (const sc_case *c, const sc_run_config *cfg, const char *dir)
       sc_shim_free (t.shim);
     }
   sc_env_teardown (&t.env);
-  unlink_dead_socket (t.address);
+  sc_unlink_dead_socket (t.address);
   char *rp = sc_xasprintf ("%s/result.json", dir);
   FILE *f = fopen (rp, "w");
   if (f)

@@ -250,26 +250,13 @@ on_side (sc_watch *w, uint32_t events)
     }
 }
 
-static int
-dial_upstream (void)
-{
-  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  snprintf (sa.sun_path, sizeof (sa.sun_path), "%s", R.upstream);
-  if (fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof (sa)) == 0)
-    return fd;
-  if (fd >= 0)
-    close (fd);
-  return -1;
-}
-
 static void
 on_accept (sc_watch *w, uint32_t events)
 {
   int c = accept4 (R.listen_fd, NULL, NULL, SOCK_CLOEXEC);
   if (c < 0)
     return;
-  int u = dial_upstream ();
+  int u = sc_unix_connect (R.upstream);
   if (u < 0)
     {
       fprintf (R.transcript, "-- upstream %s: %s; connection refused\n", R.upstream, strerror (errno));
@@ -302,7 +289,7 @@ idle_check (sc_timer *t)
 {
   if (R.pairs)
     return;
-  int u = dial_upstream ();
+  int u = sc_unix_connect (R.upstream);
   if (u < 0)
     {
       sc_loop_stop (R.loop);

@@ -112,17 +112,36 @@ sc_shim_address_release (sc_shim_address *a)
   memset (a, 0, sizeof (*a));
 }
 
+int
+sc_unix_connect (const char *path)
+{
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+  if (path == NULL || strlen (path) >= sizeof (sa.sun_path))
+    {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+  strcpy (sa.sun_path, path);
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof (sa)) == 0)
+    return fd;
+  int e = errno;
+  if (fd >= 0)
+    close (fd);
+  errno = e;
+  return -1;
+}
+
 bool
 sc_unlink_dead_socket (const char *path)
 {
-  struct sockaddr_un sa = { .sun_family = AF_UNIX };
-  if (path == NULL || *path != '/' || strlen (path) >= sizeof (sa.sun_path))
+  if (path == NULL || *path != '/')
     return false;
-  strcpy (sa.sun_path, path);
-  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  bool dead = fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof (sa)) < 0
-              && errno == ECONNREFUSED;
+  int fd = sc_unix_connect (path);
   if (fd >= 0)
-    close (fd);
-  return dead && unlink (path) == 0;
+    {
+      close (fd);
+      return false;
+    }
+  return errno == ECONNREFUSED && unlink (path) == 0;
 }

@@ -30,6 +30,8 @@ typedef struct sc_shim_address
  * extra lines, unsupported version or protocol. */
 int sc_shim_address_parse (const char *output, size_t len, sc_shim_address *out, sc_error *err);
 void sc_shim_address_release (sc_shim_address *a);
+/* A blocking connect to the unix socket at path: the fd, or -1 with errno. */
+int sc_unix_connect (const char *path);
 /* Removes the socket file at path if nobody accepts on it any more (what a
  * killed shim leaves); true if it did. */
 bool sc_unlink_dead_socket (const char *path);
