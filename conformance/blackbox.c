@@ -340,6 +340,9 @@ send_raw (fz *z, const uint8_t *p, size_t len)
   z->raw++;
 }
 
+static bool
+finding (fz *z, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
 /* sends one record as it stands; returns the result code (or -1 for raw);
  * the reply's message in *msg if msg is set */
 static int
@@ -391,8 +394,7 @@ send_record (fz *z, const sc_fuzz_record *r, char **msg)
   if (res.local && res.code == SC_DEADLINE_EXCEEDED && strcmp (sc_fuzz_methods[m], "Wait") != 0)
     {
       z->hung = true;
-      snprintf (z->finding, sizeof (z->finding), "hang: %s not answered within %.1f s",
-                sc_fuzz_methods[m], 5 * z->scale);
+      finding (z, "hang: %s not answered within %.1f s", sc_fuzz_methods[m], 5 * z->scale);
     }
   int code = res.code;
   if (msg)
@@ -436,8 +438,6 @@ generate (fz *z, sc_rng *r, buf *out)
 
 /* ------------------------------------------------------------------ checks */
 
-static bool
-finding (fz *z, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 static bool
 finding (fz *z, const char *fmt, ...)
