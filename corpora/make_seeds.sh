@@ -16,7 +16,7 @@ PY
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 mkdir -p ttrpc_frame oci_config events_and_bootstrap
 
-# --- ttrpc_frame: first byte = knobs (chunk size, small limit) ---------------
+# --- ttrpc_frame: first byte = knobs (frame limit, read sizes) ---------------
 printf 'id: "c1"' | enc containerd.task.v2.ConnectRequest containerd/task/shim.proto >"$tmp/connect"
 python3 -c "import sys; sys.stdout.write('service: \"containerd.task.v2.Task\" method: \"Connect\" payload: \"' + ''.join('\\\\%03o' % b for b in open('$tmp/connect','rb').read()) + '\" metadata { key: \"containerd-namespace-ttrpc\" value: \"default\" }')" \
   | enc ttrpc.Request ttrpc/ttrpc.proto >"$tmp/req"
@@ -57,6 +57,8 @@ printf 'pid: 10483 exit_status: 137 exited_at { seconds: 1700000000 nanos: 5 }' 
   | enc containerd.task.v2.DeleteResponse containerd/task/shim.proto >"$tmp/del"
 { printf '\x02'; cat "$tmp/del"; } >events_and_bootstrap/delete-response
 { printf '\x03'; cat "$tmp/nf"; } >events_and_bootstrap/response-notfound
+{ printf '\x03'; cat "$tmp/ok"; } >events_and_bootstrap/response-connect-ok
+{ printf '\x04'; cat "$tmp/req"; } >events_and_bootstrap/request-connect
 { printf '\x02\x1a\x0b\x08\x80\x92\xb8\xc3\x98\xfe\xff\xff\xff\x01'; } >events_and_bootstrap/delete-go-zero-time
 python3 make_records.py
 echo "seeds: $(ls ttrpc_frame | wc -l) frame, $(ls oci_config | wc -l) oci, $(ls events_and_bootstrap | wc -l) events/bootstrap"
