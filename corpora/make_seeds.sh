@@ -36,6 +36,8 @@ head -c 200 /dev/zero >"$tmp/big"
 # --- oci_config ---------------------------------------------------------------
 (cd "$tmp" && runc spec && mv config.json "$OLDPWD/oci_config/runc-spec.json")
 if command -v crun >/dev/null; then (cd "$tmp" && crun spec && mv config.json "$OLDPWD/oci_config/crun-spec.json"); fi
+# containerd's own generator (what `ctr run` starts from before the image config)
+if command -v ctr >/dev/null; then timeout 10 ctr oci spec >oci_config/containerd-default-spec.json; fi
 echo '{"ociVersion":"1.0.2","root":{"path":"rootfs"}}' >oci_config/no-process.json
 echo '{"ociVersion":"1.0.2","process":{"args":["sh"],"cwd":"/"}}' >oci_config/no-root.json
 echo '{"ociVersion":"1.0.2","process":{"args":"sh","cwd":"/"},"root":{"path":"r"}}' >oci_config/args-string.json
