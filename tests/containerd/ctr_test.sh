@@ -14,6 +14,7 @@ NS=sc-ctr-$$
 
 # sockets of other runs are not ours to judge
 ls /run/containerd/ref/ 2>/dev/null | sort >"$T/sockets-before"
+ls /run/containerd/fifo/ 2>/dev/null | sort >"$T/fifos-before"
 
 # --- a private containerd whose PATH finds our shim -------------------------
 mkdir -p "$T/bin"
@@ -33,11 +34,11 @@ RT=(--runtime io.containerd.ref.v1)
 
 # --- exit codes -------------------------------------------------------------
 for code in 0 7; do
-  ctr_ run --rm "${RT[@]}" "$IMG" "exit$code" sh -c "exit $code" >/dev/null 2>&1; rc=$?
+  ctr_ run "${FIFO[@]}" --rm "${RT[@]}" "$IMG" "exit$code" sh -c "exit $code" >/dev/null 2>&1; rc=$?
   expect "ctr run: exit code $code propagated" $([ $rc -eq $code ]; echo $?) "got $rc"
 done
 # (pid 1 of a pid namespace cannot be SIGKILLed from inside: kill it from outside)
-ctr_ run --rm "${RT[@]}" "$IMG" kill9 sleep 3600 >/dev/null 2>&1 &
+ctr_ run "${FIFO[@]}" --rm "${RT[@]}" "$IMG" kill9 sleep 3600 >/dev/null 2>&1 &
 RUNPID=$!
 for _ in $(seq 100); do [ "$(ctr_ task ls 2>/dev/null | awk '$1=="kill9" {print $3}')" = RUNNING ] && break; sleep 0.1; done
 ctr_ task kill -s SIGKILL kill9 >/dev/null 2>&1
@@ -45,14 +46,14 @@ wait "$RUNPID"; rc=$?
 expect "ctr run: SIGKILLed task exits 137" $([ $rc -eq 137 ]; echo $?) "got $rc"
 
 # --- stdout / stderr / stdin ------------------------------------------------
-ctr_ run --rm "${RT[@]}" "$IMG" outerr sh -c 'echo to-stdout; echo to-stderr >&2' >"$T/o" 2>"$T/e"
+ctr_ run "${FIFO[@]}" --rm "${RT[@]}" "$IMG" outerr sh -c 'echo to-stdout; echo to-stderr >&2' >"$T/o" 2>"$T/e"
 expect "stdout content" $(grep -qx to-stdout "$T/o"; echo $?) "stdout: $(cat "$T/o")"
 expect "stderr content on stderr only" $(grep -qx to-stderr "$T/e" && ! grep -q to-stderr "$T/o"; echo $?) "stderr: $(cat "$T/e")"
 # ctr run does not close the task's stdin at EOF, and cat as pid 1 ignores the
 # SIGTERM ctr forwards: once the line is back, SIGKILL the task from outside
 # and let --rm clean up
 mkfifo "$T/in"
-ctr_ run --rm "${RT[@]}" "$IMG" cat1 cat <"$T/in" >"$T/c" 2>&1 &
+ctr_ run "${FIFO[@]}" --rm "${RT[@]}" "$IMG" cat1 cat <"$T/in" >"$T/c" 2>&1 &
 RUNPID=$!
 exec 7>"$T/in"
 printf 'through-cat\n' >&7
@@ -65,14 +66,14 @@ expect "stdin task: ctr run returns 137 after the kill" $([ $rc -eq 137 ]; echo 
 ctr_ containers ls -q 2>/dev/null | grep -qx cat1; expect "stdin task cleaned up by --rm" $([ $? -ne 0 ]; echo $?) ""
 
 # --- a long-running task: exec, ps, pause/resume, metrics, kill, delete -----
-ctr_ run -d "${RT[@]}" "$IMG" svc sleep 3600 >/dev/null 2>&1
+ctr_ run "${FIFO[@]}" -d "${RT[@]}" "$IMG" svc sleep 3600 >/dev/null 2>&1
 expect "ctr run -d starts a task" $? ""
 status() { ctr_ task ls 2>/dev/null | awk -v id="$1" '$1==id {print $3}'; }
 expect "ctr task ls shows RUNNING" $([ "$(status svc)" = RUNNING ]; echo $?) "status $(status svc)"
-out=$(ctr_ task exec --exec-id e1 svc sh -c 'echo exec-out; exit 3' 2>&1); rc=$?
+out=$(ctr_ task exec "${FIFO[@]}" --exec-id e1 svc sh -c 'echo exec-out; exit 3' 2>&1); rc=$?
 expect "ctr task exec: exit code" $([ $rc -eq 3 ]; echo $?) "got $rc"
 expect "ctr task exec: output" $(echo "$out" | grep -qx exec-out; echo $?) "got: $out"
-ctr_ task exec -d --exec-id e2 svc sleep 3600 >/dev/null 2>&1 &
+ctr_ task exec "${FIFO[@]}" -d --exec-id e2 svc sleep 3600 >/dev/null 2>&1 &
 EXECPID=$!
 for _ in $(seq 50); do [ "$(ctr_ task ps svc 2>/dev/null | tail -n +2 | wc -l)" -ge 2 ] && break; sleep 0.1; done
 ps_out=$(ctr_ task ps svc 2>&1)
@@ -93,11 +94,11 @@ ctr_ containers delete svc >/dev/null 2>&1
 wait "$EXECPID" 2>/dev/null
 
 # --- --runc-binary selects another runtime ----------------------------------
-ctr_ run --rm --runtime io.containerd.runc.v2 --runc-binary "$T/runc-wrapper" "$IMG" wrapped sh -c 'exit 5' >/dev/null 2>&1; rc=$?
+ctr_ run "${FIFO[@]}" --rm --runtime io.containerd.runc.v2 --runc-binary "$T/runc-wrapper" "$IMG" wrapped sh -c 'exit 5' >/dev/null 2>&1; rc=$?
 expect "--runc-binary: task ran (exit 5)" $([ $rc -eq 5 ]; echo $?) "got $rc; $(tail -3 "$T/containerd.log")"
 expect "--runc-binary: the named runtime was used" $(grep -q "create --bundle" "$T/wrapper-calls" 2>/dev/null; echo $?) "no create call recorded"
 if command -v crun >/dev/null; then
-  out=$(ctr_ run --rm --runtime io.containerd.runc.v2 --runc-binary crun "$IMG" viacrun sh -c 'echo crun-ok' 2>&1); rc=$?
+  out=$(ctr_ run "${FIFO[@]}" --rm --runtime io.containerd.runc.v2 --runc-binary crun "$IMG" viacrun sh -c 'echo crun-ok' 2>&1); rc=$?
   if [ $rc -eq 0 ] && echo "$out" | grep -qx crun-ok; then ok "--runc-binary crun runs a task"
   elif echo "$out" | grep -qiE "cgroup"; then
     skip "--runc-binary crun runs a task" "crun refuses this host's cgroup layout: $(echo "$out" | tail -1)"
@@ -115,6 +116,8 @@ socks=$(for f in /run/containerd/ref/*; do
   fuser "$f" >/dev/null 2>&1 || echo "$f"
 done)
 expect "no dead shim socket left in /run/containerd/ref" $([ -z "$socks" ]; echo $?) "$socks"
+fifos=$(ls /run/containerd/fifo/ 2>/dev/null | sort | comm -13 "$T/fifos-before" -)
+expect "no stdio fifo dir left in /run/containerd/fifo" $([ -z "$fifos" ]; echo $?) "$fifos"
 mounts=$(grep -c "$T/state" /proc/mounts)
 expect "no rootfs mount left" $([ "$mounts" -eq 0 ]; echo $?) "$(grep "$T/state" /proc/mounts)"
 

@@ -37,6 +37,9 @@ cleanup() {
 trap cleanup EXIT
 
 ctr_() { timeout -k 5 60 ctr -a "$T/c.sock" -n "$NS" "$@"; }
+# ctr keeps a task's stdio fifos in /run/containerd/fifo unless told otherwise,
+# and leaves a detached exec's there: every run/exec of ours keeps them in $T
+FIFO=(--fifo-dir "$T/fifo")
 
 # start_containerd: a private daemon whose PATH starts with $T/bin
 start_containerd() {

@@ -19,11 +19,11 @@ expect "record installs the wrapper shim" $([ -x "$T/bin/containerd-shim-rec-v1"
 start_containerd
 RT=(--runtime io.containerd.rec.v1)
 
-out=$(ctr_ run --rm "${RT[@]}" "$IMG" rec1 sh -c 'echo through-the-proxy; exit 3' 2>&1); rc=$?
+out=$(ctr_ run "${FIFO[@]}" --rm "${RT[@]}" "$IMG" rec1 sh -c 'echo through-the-proxy; exit 3' 2>&1); rc=$?
 expect "a task runs through the proxy (exit code 3)" $([ $rc -eq 3 ]; echo $?) "rc $rc: $out"
 expect "its output arrives" $(echo "$out" | grep -qx through-the-proxy; echo $?) "$out"
-ctr_ run -d "${RT[@]}" "$IMG" rec2 sleep 3600 >/dev/null 2>&1
-ctr_ task exec --exec-id e1 rec2 true >/dev/null 2>&1
+ctr_ run "${FIFO[@]}" -d "${RT[@]}" "$IMG" rec2 sleep 3600 >/dev/null 2>&1
+ctr_ task exec "${FIFO[@]}" --exec-id e1 rec2 true >/dev/null 2>&1
 expect "exec through the proxy" $? ""
 ctr_ task kill -s SIGKILL rec2 >/dev/null 2>&1
 for _ in $(seq 50); do [ "$(ctr_ task ls 2>/dev/null | awk '$1=="rec2" {print $3}')" = STOPPED ] && break; sleep 0.1; done
