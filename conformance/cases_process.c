@@ -494,8 +494,9 @@ CASE (cleanup_shutdown_after_delete_exits)
   sc_shim *s = t->shim;
   pid_t pid = s->daemon_pid;
   char *sock = s->addr.abstract ? NULL : sc_xstrdup (s->addr.name);
-  int rc = sc_shim_shutdown (s, t_ms (t, 5000));
-  T_REQUIRE (t, rc == 0, "shim %d still running 5 s after Shutdown", (int) pid);
+  int rc = sc_shim_shutdown (s, t_ms (t, SC_SHIM_EXIT_GRACE_MS));
+  T_REQUIRE (t, rc == 0, "shim %d still running %.0f s after Shutdown", (int) pid,
+             (double) t_ms (t, SC_SHIM_EXIT_GRACE_MS) / 1000);
   struct stat st;
   bool gone = sock == NULL || stat (sock, &st) < 0;
   t_note (t, "shim exited; socket %s", gone ? "removed" : "LEFT BEHIND");
@@ -515,7 +516,7 @@ CASE (cleanup_nothing_survives)
   t_ok (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, "Delete");
   sc_shim *s = t->shim;
   char *bundle = sc_xasprintf ("%s/%s/c1", t->env.state, t->env.ns);
-  sc_shim_shutdown (s, t_ms (t, 5000));
+  sc_shim_shutdown (s, t_ms (t, SC_SHIM_EXIT_GRACE_MS));
   sc_shim_delete (s, NULL, NULL, NULL);
   /* what is left of the shim and the task? */
   pid_t *left;

@@ -865,7 +865,7 @@ t_teardown (sc_t *t)
   t->ntasks = 0;
   if (s == NULL)
     return;
-  sc_shim_shutdown (s, t_ms (t, 7000));
+  sc_shim_shutdown (s, t_ms (t, SC_SHIM_EXIT_GRACE_MS));
   sc_shim_delete (s, NULL, NULL, NULL);
 }
 

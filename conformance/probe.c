@@ -364,11 +364,11 @@ cmd_probe (int argc, char **argv)
   begin (&p);
   if (shim->daemon_pid <= 0)
     ok &= record (&p, "shim exited", false, false, "daemon pid unknown (Connect failed)");
-  else if (sc_shim_wait_exit (shim, (int64_t) (5000 * scale)) == 0)
+  else if (sc_shim_wait_exit (shim, (int64_t) (SC_SHIM_EXIT_GRACE_MS * scale)) == 0)
     record (&p, "shim exited", true, false, "pid %d gone", (int) shim->daemon_pid);
   else
     ok &= record (&p, "shim exited", false, false, "pid %d still running %.1f s after Shutdown",
-                  (int) shim->daemon_pid, 5 * scale);
+                  (int) shim->daemon_pid, SC_SHIM_EXIT_GRACE_MS / 1000.0 * scale);
 
   begin (&p);
   {

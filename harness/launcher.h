@@ -84,6 +84,11 @@ void sc_shim_disconnect (sc_shim *s);
  * process result (stdout/stderr) for reports; release it. */
 int sc_shim_delete (sc_shim *s, Containerd__Task__V2__DeleteResponse **resp, sc_run_result *run,
                     sc_error *err);
+/* How long a shim may take to exit after it accepted Shutdown.  The Go shims
+ * (containerd 1.6 runtime/v2/shim/shim.go) first drain their event publisher,
+ * each Forward with a 5 s deadline, then wait up to 5 s more for it to close:
+ * 5 s is their designed worst case, not a hang, so the grace is twice that. */
+#define SC_SHIM_EXIT_GRACE_MS 10000
 /* Waits for the daemon to exit. 0 if gone within timeout. */
 int sc_shim_wait_exit (sc_shim *s, int64_t timeout_ms);
 /* containerd's teardown of a shim with no tasks left: Shutdown{id} (3 s
