@@ -264,15 +264,8 @@ drop_shim (fz *z)
 {
   if (z->shim)
     {
-      char *sock = z->shim->addr.name && !z->shim->addr.abstract ? sc_xstrdup (z->shim->addr.name) : NULL;
-      sc_shim_kill (z->shim);
+      sc_shim_kill (z->shim); /* removes the socket it leaves */
       sc_shim_free (z->shim);
-      /* a killed shim leaves its socket file; it accepts connections until
-       * the last process holding the listener is gone */
-      struct stat sst;
-      for (int i = 0; sock && i < 40 && !sc_unlink_dead_socket (sock) && stat (sock, &sst) == 0; i++)
-        usleep (50000);
-      free (sock);
     }
   z->shim = NULL;
   z->pid = 0;

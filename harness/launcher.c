@@ -363,6 +363,14 @@ sc_shim_kill (sc_shim *s)
       sc_pid_wait_gone (s->daemon_pid, 2000, NULL);
     }
   sc_reap_children ();
+  /* a killed or crashed shim leaves its socket file, which accepts
+   * connections until the last process holding the listener (a descendant)
+   * is gone */
+  struct stat st;
+  for (int i = 0; s->daemon_pid > 0 && s->addr.name && !s->addr.abstract && i < 40
+                  && !sc_unlink_dead_socket (s->addr.name) && stat (s->addr.name, &st) == 0;
+       i++)
+    usleep (50000);
 }
 
 void

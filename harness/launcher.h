@@ -96,7 +96,8 @@ int sc_shim_wait_exit (sc_shim *s, int64_t timeout_ms);
  * for the daemon to exit.  Learns the daemon pid by Connect if unknown.
  * Returns 0 when the daemon is gone within timeout_ms. */
 int sc_shim_shutdown (sc_shim *s, int64_t timeout_ms);
-/* Kills the daemon and everything it left behind (its descendants). */
+/* Kills the daemon and everything it left behind (its descendants), and
+ * removes the socket file a killed daemon leaves (once nothing listens). */
 void sc_shim_kill (sc_shim *s);
 /* Kills anything still running (sc_shim_kill), closes the log, frees. */
 void sc_shim_free (sc_shim *s);
