@@ -70,6 +70,7 @@ struct process
   uint32_t exit_status;
   int64_t exited_at_ns;     /* wall clock; 0 = not exited */
   bool starting;            /* runtime start/exec in flight */
+  unsigned starts_queued;   /* Start jobs queued for it, not run yet (they hold p) */
   bool exit_pending;        /* exited while starting: handle after start */
   int pending_status;
   int64_t pending_at_ns;

@@ -649,6 +649,7 @@ start_run (job *j)
   process *p = j->p;
   container *c = p->c;
   char *err = NULL;
+  p->starts_queued--;
   /* state may have changed while queued */
   if (p->state != PS_CREATED || (!p->is_init && c->init->state != PS_RUNNING))
     {
@@ -758,6 +759,7 @@ h_start (sc_ttrpc_call *call, void *data)
     }
   job *j = job_new (c, call, req, start_run);
   j->p = p;
+  p->starts_queued++;
   job_enqueue (j);
 }
 
@@ -1065,10 +1067,14 @@ h_delete (sc_ttrpc_call *call, void *data)
       job_enqueue (j);
       return;
     }
-  if (p->starting || (p->state != PS_CREATED && p->state != PS_STOPPED))
+  /* a Start queued before this Delete comes first (it holds p): the process
+   * counts as starting.  Freeing it under the queued job was a use after
+   * free (found by task_dispatch: Pids, Pids, Start e1 pipelined, Delete e1) */
+  bool starting = p->starting || p->starts_queued > 0;
+  if (starting || (p->state != PS_CREATED && p->state != PS_STOPPED))
     {
       sc_ttrpc_call_error (call, SC_FAILED_PRECONDITION, "cannot delete a %s process",
-                           p->starting ? "starting" : status_name (p->state));
+                           starting ? "starting" : status_name (p->state));
       goto out;
     }
   bool started = p->exited_at_ns != 0;
