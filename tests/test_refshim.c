@@ -818,6 +818,93 @@ a_missing_events_endpoint_delays_no_rpc (void **state)
   free (b);
 }
 
+/* An exec's Start pipelined behind a slow job (Pids runs the runtime), then
+ * its Delete: the Start was asked first, so the process counts as starting
+ * and the Delete is refused; the Start goes through.  The shim once freed the
+ * process under the queued Start (use after free, found by task_dispatch). */
+static void
+exec_delete_pipelined_behind_its_queued_start_is_refused_and_the_start_runs (void **state)
+{
+  fx *f = *state;
+  static const char *const args[] = { "sleep", "3600", NULL };
+  char *b = bundle (f, "q1", args, false, NULL);
+  launch (f, "q1", b);
+  slot s[3];
+  Containerd__Types__Mount *mnt[] = { rootfs_mount (f) };
+  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  cr.id = (char *) "q1";
+  cr.bundle = b;
+  cr.n_rootfs = 1;
+  cr.rootfs = mnt;
+  send (f, "Create", &cr.base, &s[0]);
+  run_batch (f, s, 1, "Create");
+  free_slots (s, 1);
+  Containerd__Task__V2__StartRequest st = CONTAINERD__TASK__V2__START_REQUEST__INIT;
+  st.id = (char *) "q1";
+  send (f, "Start", &st.base, &s[0]);
+  run_batch (f, s, 1, "Start");
+  free_slots (s, 1);
+  static const char json[] = "{\"args\":[\"sleep\",\"3600\"],\"cwd\":\"/\","
+                             "\"env\":[\"PATH=/bin\"],\"user\":{\"uid\":0,\"gid\":0}}";
+  Google__Protobuf__Any any;
+  sc_any_set (&any, "types.containerd.io/opencontainers/runtime-spec/1/Process", json,
+              strlen (json));
+  Containerd__Task__V2__ExecProcessRequest er = CONTAINERD__TASK__V2__EXEC_PROCESS_REQUEST__INIT;
+  er.id = (char *) "q1";
+  er.exec_id = (char *) "x";
+  er.spec = &any;
+  send (f, "Exec", &er.base, &s[0]);
+  sc_any_clear (&any);
+  run_batch (f, s, 1, "Exec");
+  free_slots (s, 1);
+
+  /* back to back, no reply awaited in between */
+  Containerd__Task__V2__PidsRequest pr = CONTAINERD__TASK__V2__PIDS_REQUEST__INIT;
+  pr.id = (char *) "q1";
+  send (f, "Pids", &pr.base, &s[0]);
+  st.exec_id = (char *) "x";
+  send (f, "Start", &st.base, &s[1]);
+  Containerd__Task__V2__DeleteRequest dr = CONTAINERD__TASK__V2__DELETE_REQUEST__INIT;
+  dr.id = (char *) "q1";
+  dr.exec_id = (char *) "x";
+  send (f, "Delete", &dr.base, &s[2]);
+  batch all = { s, 3 };
+  assert_int_equal (sc_loop_run_until (f->env.loop, batch_done, &all, sc_deadline_in_ms (30000)), 0);
+  assert_int_equal (s[0].code, SC_OK);
+  assert_int_equal (s[1].code, SC_OK);
+  if (s[2].code != SC_FAILED_PRECONDITION)
+    fail_msg ("Delete of a process whose Start is queued: %s %s", sc_code_name (s[2].code),
+              s[2].msg ? s[2].msg : "");
+  free_slots (s, 3);
+
+  /* the exec runs; the shim serves on; everything ends cleanly */
+  Containerd__Task__V2__StateRequest sr = CONTAINERD__TASK__V2__STATE_REQUEST__INIT;
+  sr.id = (char *) "q1";
+  sr.exec_id = (char *) "x";
+  Containerd__Task__V2__StateResponse *sp = NULL;
+  sc_rpc_result r = { 0 };
+  assert_int_equal (call (f, "State", &sr.base, (ProtobufCMessage **) &sp, &r), SC_OK);
+  assert_int_equal (sp->status, CONTAINERD__V1__TYPES__STATUS__RUNNING);
+  containerd__task__v2__state_response__free_unpacked (sp, NULL);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__WaitRequest wr = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
+  wr.id = (char *) "q1";
+  send (f, "Wait", &wr.base, &s[1]);
+  Containerd__Task__V2__KillRequest k = CONTAINERD__TASK__V2__KILL_REQUEST__INIT;
+  k.id = (char *) "q1";
+  k.signal = SIGKILL;
+  k.all = true;
+  send (f, "Kill", &k.base, &s[0]);
+  run_batch (f, s, 2, "Kill all, Wait");
+  free_slots (s, 2);
+  send (f, "Delete", &dr.base, &s[0]);
+  dr.exec_id = (char *) "";
+  send (f, "Delete", &dr.base, &s[1]);
+  run_batch (f, s, 2, "Delete exec, Delete");
+  free_slots (s, 2);
+  free (b);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -829,6 +916,8 @@ main (int argc, char **argv)
     cmocka_unit_test_setup_teardown (stdin_reaches_cat_and_closeio_gives_eof_stdout_stderr_separate,
                                      setup, teardown),
     cmocka_unit_test_setup_teardown (terminal_exec_output_is_a_tty_stream, setup, teardown),
+    cmocka_unit_test_setup_teardown (
+      exec_delete_pipelined_behind_its_queued_start_is_refused_and_the_start_runs, setup, teardown),
     cmocka_unit_test_setup_teardown (bad_ids_and_bad_configs_are_rejected_clearly_with_no_events,
                                      setup, teardown),
     cmocka_unit_test_setup_teardown (task_v3_service_answers_and_checkpoint_is_unimplemented,
