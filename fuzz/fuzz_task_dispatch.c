@@ -360,10 +360,14 @@ LLVMFuzzerCustomMutator (uint8_t *data, size_t size, size_t max_size, unsigned i
           size_t cap = max_size > len + 3 ? max_size - len - 3 : 0;
           if (cap > 0xffff)
             cap = 0xffff;
-          if (cap >= rec->len && len + 3 <= max_size)
+          /* cap 0 is no room: LLVMFuzzerMutate then still writes and returns
+           * one byte (its fallback), past the end of out (found by the long
+           * run: a 2049-byte input from a 2048-byte buffer) */
+          if (cap >= rec->len && cap > 0 && len + 3 <= max_size)
             {
               memcpy (out + len + 3, rec->payload, rec->len);
               size_t plen = LLVMFuzzerMutate (out + len + 3, rec->len, cap);
+              CHECK (plen <= cap);
               out[len] = rec->op;
               out[len + 1] = (uint8_t) (plen >> 8);
               out[len + 2] = (uint8_t) plen;
