@@ -422,6 +422,18 @@ create_run (job *j)
     }
 }
 
+/* the same directory, spelled with or without trailing slashes */
+static bool
+same_dir (const char *a, const char *b)
+{
+  size_t la = strlen (a), lb = strlen (b);
+  while (la > 1 && a[la - 1] == '/')
+    la--;
+  while (lb > 1 && b[lb - 1] == '/')
+    lb--;
+  return la == lb && memcmp (a, b, la) == 0;
+}
+
 static void
 h_create (sc_ttrpc_call *call, void *data)
 {
@@ -455,6 +467,16 @@ h_create (sc_ttrpc_call *call, void *data)
                            req->bundle[0] != '/' ? "not an absolute path" : strerror (berr));
       goto out;
     }
+  /* a bundle holds one task's pid file and rootfs: a second task on it would
+   * read the first one's init pid (found by task_dispatch: a start published
+   * for a process whose exit was already out) */
+  for (container *o = S.containers; o; o = o->next)
+    if (same_dir (o->bundle, req->bundle))
+      {
+        sc_ttrpc_call_error (call, SC_FAILED_PRECONDITION, "bundle %s: in use by task %s",
+                             req->bundle, o->id);
+        goto out;
+      }
   cfg = sc_xasprintf ("%s/config.json", req->bundle);
   sc_error e = SC_ERROR_INIT;
   if (H->read_spec (cfg, &spec, &e) < 0)
