@@ -429,6 +429,25 @@ call (fx *f, const char *method, const ProtobufCMessage *m, ProtobufCMessage **r
   return sc_task_call_timeout (&f->shim->task, method, m, 20000, resp, r);
 }
 
+/* Create (rootfs mounted as containerd hands it over, no stdio) and Start id */
+static void
+create_and_start (fx *f, const char *id, char *b)
+{
+  Containerd__Types__Mount *mnt[] = { rootfs_mount (f) };
+  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  cr.id = (char *) id;
+  cr.bundle = b;
+  cr.rootfs = mnt;
+  cr.n_rootfs = 1;
+  sc_rpc_result r = { 0 };
+  assert_int_equal (call (f, "Create", &cr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__StartRequest sr = CONTAINERD__TASK__V2__START_REQUEST__INIT;
+  sr.id = (char *) id;
+  assert_int_equal (call (f, "Start", &sr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+}
+
 static void
 stdin_reaches_cat_and_closeio_gives_eof_stdout_stderr_separate (void **state)
 {
@@ -500,20 +519,9 @@ terminal_exec_output_is_a_tty_stream (void **state)
   static const char *const args[] = { "sleep", "3600", NULL };
   char *b = bundle (f, "tty1", args, false, NULL);
   launch (f, "tty1", b);
-  Containerd__Types__Mount *mnt[] = { rootfs_mount (f) };
-  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
-  cr.id = (char *) "tty1";
-  cr.bundle = b;
-  cr.rootfs = mnt;
-  cr.n_rootfs = 1;
-  sc_rpc_result r = { 0 };
-  assert_int_equal (call (f, "Create", &cr.base, NULL, &r), 0);
-  sc_rpc_result_release (&r);
-  Containerd__Task__V2__StartRequest sr = CONTAINERD__TASK__V2__START_REQUEST__INIT;
-  sr.id = (char *) "tty1";
-  assert_int_equal (call (f, "Start", &sr.base, NULL, &r), 0);
-  sc_rpc_result_release (&r);
+  create_and_start (f, "tty1", b);
 
+  sc_rpc_result r = { 0 };
   char *out = fifo (f, "ttyout");
   int ofd = open (out, O_RDONLY | O_NONBLOCK);
   const char *json = "{\"args\":[\"sh\",\"-c\",\"tty; echo hi\"],\"cwd\":\"/\",\"terminal\":true,"
@@ -530,6 +538,8 @@ terminal_exec_output_is_a_tty_stream (void **state)
     fail_msg ("Exec: %s", r.message);
   sc_rpc_result_release (&r);
   sc_any_clear (&any);
+  Containerd__Task__V2__StartRequest sr = CONTAINERD__TASK__V2__START_REQUEST__INIT;
+  sr.id = (char *) "tty1";
   sr.exec_id = (char *) "t";
   if (call (f, "Start", &sr.base, NULL, &r) != 0)
     fail_msg ("exec Start: %s", r.message);
@@ -829,21 +839,8 @@ exec_delete_pipelined_behind_its_queued_start_is_refused_and_the_start_runs (voi
   static const char *const args[] = { "sleep", "3600", NULL };
   char *b = bundle (f, "q1", args, false, NULL);
   launch (f, "q1", b);
+  create_and_start (f, "q1", b);
   slot s[3];
-  Containerd__Types__Mount *mnt[] = { rootfs_mount (f) };
-  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
-  cr.id = (char *) "q1";
-  cr.bundle = b;
-  cr.n_rootfs = 1;
-  cr.rootfs = mnt;
-  send (f, "Create", &cr.base, &s[0]);
-  run_batch (f, s, 1, "Create");
-  free_slots (s, 1);
-  Containerd__Task__V2__StartRequest st = CONTAINERD__TASK__V2__START_REQUEST__INIT;
-  st.id = (char *) "q1";
-  send (f, "Start", &st.base, &s[0]);
-  run_batch (f, s, 1, "Start");
-  free_slots (s, 1);
   static const char json[] = "{\"args\":[\"sleep\",\"3600\"],\"cwd\":\"/\","
                              "\"env\":[\"PATH=/bin\"],\"user\":{\"uid\":0,\"gid\":0}}";
   Google__Protobuf__Any any;
@@ -862,6 +859,8 @@ exec_delete_pipelined_behind_its_queued_start_is_refused_and_the_start_runs (voi
   Containerd__Task__V2__PidsRequest pr = CONTAINERD__TASK__V2__PIDS_REQUEST__INIT;
   pr.id = (char *) "q1";
   send (f, "Pids", &pr.base, &s[0]);
+  Containerd__Task__V2__StartRequest st = CONTAINERD__TASK__V2__START_REQUEST__INIT;
+  st.id = (char *) "q1";
   st.exec_id = (char *) "x";
   send (f, "Start", &st.base, &s[1]);
   Containerd__Task__V2__DeleteRequest dr = CONTAINERD__TASK__V2__DELETE_REQUEST__INIT;
