@@ -429,10 +429,14 @@ call (fx *f, const char *method, const ProtobufCMessage *m, ProtobufCMessage **r
   return sc_task_call_timeout (&f->shim->task, method, m, 20000, resp, r);
 }
 
-/* Create (rootfs mounted as containerd hands it over, no stdio) and Start id */
+/* create + start `sleep 3600` as id, with the shared rootfs */
 static void
-create_and_start (fx *f, const char *id, char *b)
+running_task (fx *f, const char *id)
 {
+  static const char *const args[] = { "sleep", "3600", NULL };
+  char *b = bundle (f, id, args, false, NULL);
+  if (f->shim == NULL)
+    launch (f, id, b);
   Containerd__Types__Mount *mnt[] = { rootfs_mount (f) };
   Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
   cr.id = (char *) id;
@@ -440,12 +444,15 @@ create_and_start (fx *f, const char *id, char *b)
   cr.rootfs = mnt;
   cr.n_rootfs = 1;
   sc_rpc_result r = { 0 };
-  assert_int_equal (call (f, "Create", &cr.base, NULL, &r), 0);
+  if (call (f, "Create", &cr.base, NULL, &r) != 0)
+    fail_msg ("Create: %s", r.message);
   sc_rpc_result_release (&r);
   Containerd__Task__V2__StartRequest sr = CONTAINERD__TASK__V2__START_REQUEST__INIT;
   sr.id = (char *) id;
-  assert_int_equal (call (f, "Start", &sr.base, NULL, &r), 0);
+  if (call (f, "Start", &sr.base, NULL, &r) != 0)
+    fail_msg ("Start: %s", r.message);
   sc_rpc_result_release (&r);
+  free (b);
 }
 
 static void
@@ -516,10 +523,7 @@ static void
 terminal_exec_output_is_a_tty_stream (void **state)
 {
   fx *f = *state;
-  static const char *const args[] = { "sleep", "3600", NULL };
-  char *b = bundle (f, "tty1", args, false, NULL);
-  launch (f, "tty1", b);
-  create_and_start (f, "tty1", b);
+  running_task (f, "tty1");
 
   sc_rpc_result r = { 0 };
   char *out = fifo (f, "ttyout");
@@ -573,7 +577,6 @@ terminal_exec_output_is_a_tty_stream (void **state)
   assert_int_equal (call (f, "Delete", &dr.base, NULL, &r), 0);
   sc_rpc_result_release (&r);
   free (out);
-  free (b);
 }
 
 static void
@@ -652,31 +655,6 @@ bad_ids_and_bad_configs_are_rejected_clearly_with_no_events (void **state)
   free (b);
 }
 
-/* create + start `sleep 3600` as id, with the shared rootfs */
-static void
-running_task (fx *f, const char *id)
-{
-  static const char *const args[] = { "sleep", "3600", NULL };
-  char *b = bundle (f, id, args, false, NULL);
-  if (f->shim == NULL)
-    launch (f, id, b);
-  Containerd__Types__Mount *mnt[] = { rootfs_mount (f) };
-  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
-  cr.id = (char *) id;
-  cr.bundle = b;
-  cr.rootfs = mnt;
-  cr.n_rootfs = 1;
-  sc_rpc_result r = { 0 };
-  if (call (f, "Create", &cr.base, NULL, &r) != 0)
-    fail_msg ("Create: %s", r.message);
-  sc_rpc_result_release (&r);
-  Containerd__Task__V2__StartRequest sr = CONTAINERD__TASK__V2__START_REQUEST__INIT;
-  sr.id = (char *) id;
-  if (call (f, "Start", &sr.base, NULL, &r) != 0)
-    fail_msg ("Start: %s", r.message);
-  sc_rpc_result_release (&r);
-  free (b);
-}
 
 static void
 end_task (fx *f, const char *id)
@@ -836,10 +814,7 @@ static void
 exec_delete_pipelined_behind_its_queued_start_is_refused_and_the_start_runs (void **state)
 {
   fx *f = *state;
-  static const char *const args[] = { "sleep", "3600", NULL };
-  char *b = bundle (f, "q1", args, false, NULL);
-  launch (f, "q1", b);
-  create_and_start (f, "q1", b);
+  running_task (f, "q1");
   slot s[3];
   static const char json[] = "{\"args\":[\"sleep\",\"3600\"],\"cwd\":\"/\","
                              "\"env\":[\"PATH=/bin\"],\"user\":{\"uid\":0,\"gid\":0}}";
@@ -901,7 +876,6 @@ exec_delete_pipelined_behind_its_queued_start_is_refused_and_the_start_runs (voi
   send (f, "Delete", &dr.base, &s[1]);
   run_batch (f, s, 2, "Delete exec, Delete");
   free_slots (s, 2);
-  free (b);
 }
 
 int
