@@ -431,7 +431,6 @@ generate (fz *z, sc_rng *r, buf *out)
 
 /* ------------------------------------------------------------------ checks */
 
-
 static bool
 finding (fz *z, const char *fmt, ...)
 {

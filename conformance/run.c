@@ -166,7 +166,6 @@ sha256_file (const char *path)
   return sc_xstrdup (hex);
 }
 
-
 static json_t *
 environment (const sc_run_config *cfg)
 {

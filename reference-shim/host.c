@@ -109,7 +109,6 @@ real_unmount_rootfs (container *c)
   free (target);
 }
 
-
 static char *
 real_read_pid (const char *path, pid_t *pid)
 {
@@ -125,7 +124,6 @@ real_read_pid (const char *path, pid_t *pid)
   *pid = (pid_t) v;
   return NULL;
 }
-
 
 static int
 real_write_file (const char *path, const char *text)

@@ -287,8 +287,6 @@ kill_all_job (job *j)
 
 /* ------------------------------------------------------------------ Create */
 
-
-
 static void
 create_fail (job *j, int code, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 

@@ -655,7 +655,6 @@ bad_ids_and_bad_configs_are_rejected_clearly_with_no_events (void **state)
   free (b);
 }
 
-
 static void
 end_task (fx *f, const char *id)
 {
