@@ -362,8 +362,9 @@ LLVMFuzzerCustomMutator (uint8_t *data, size_t size, size_t max_size, unsigned i
             cap = 0xffff;
           /* cap 0 is no room: LLVMFuzzerMutate then still writes and returns
            * one byte (its fallback), past the end of out (found by the long
-           * run: a 2049-byte input from a 2048-byte buffer) */
-          if (cap >= rec->len && cap > 0 && len + 3 <= max_size)
+           * run: a 2049-byte input from a 2048-byte buffer); cap > 0 also
+           * means the record header fits (len + 3 < max_size) */
+          if (cap > 0 && cap >= rec->len)
             {
               memcpy (out + len + 3, rec->payload, rec->len);
               size_t plen = LLVMFuzzerMutate (out + len + 3, rec->len, cap);
