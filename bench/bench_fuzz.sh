@@ -10,7 +10,7 @@ dir=$("$root/fuzz/build.sh" libfuzzer 2>/dev/null | tail -1)
 tmp=$(mktemp -d /tmp/shimcheck-benchfuzz.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 printf '%-22s %12s %10s %8s %8s  %s\n' target execs exec/s cov ft goal
-for t in ttrpc_frame ttrpc_server task_dispatch oci_config events_and_bootstrap; do
+for t in $(grep -v '^#' "$root/fuzz/targets"); do
   mkdir -p "$tmp/$t"
   # the target's own options (max_len), as the nightly job and OSS-Fuzz use them
   ml=$(sed -n 's/^max_len *= *//p' "$root/fuzz/$t.options")

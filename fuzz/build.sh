@@ -13,7 +13,7 @@ engine=${1:?usage: fuzz/build.sh libfuzzer|afl|cmplog|afl-asan|coverage}
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_BUILD:-$root/build-fuzz}
 deps=${FUZZ_DEPS:-$out/deps}
-targets=(ttrpc_frame ttrpc_server task_dispatch oci_config events_and_bootstrap)
+mapfile -t targets < <(grep -v '^#' "$root/fuzz/targets")
 "$root/fuzz/fetch-deps.sh" "$deps" >/dev/null
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"

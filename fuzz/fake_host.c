@@ -11,6 +11,8 @@
 
 #include "containerd/events/task.pb-c.h"
 #include "fake_host.h"
+#include "log.h"
+#include "rtout.h"
 #include "oci_spec.h"
 #include "pb.h"
 
@@ -94,6 +96,14 @@ static struct
     int status;
   } early[MAX_PROC];
   size_t nearly;
+  /* exits the shim watches (host.h watch_exit) */
+  struct
+  {
+    pid_t pid;
+    exit_cb cb;
+    void *data;
+  } watches[MAX_PROC];
+  size_t nwatches;
   pub_exit exits[MAX_EXITS];
   size_t nexits;
   /* pids whose start/exec-started was published */
@@ -135,10 +145,16 @@ deliver_exit (pid_t pid)
 {
   fproc *fp = proc_by_pid (pid);
   CHECK (fp != NULL && !fp->alive);
-  process *p = task_process_by_pid (pid);
-  if (p)
-    task_process_exited (p, fp->status, sc_now_wall_ns ());
-  else if (F.nearly < MAX_PROC)
+  for (size_t i = 0; i < F.nwatches; i++)
+    if (F.watches[i].pid == pid)
+      {
+        exit_cb cb = F.watches[i].cb;
+        void *data = F.watches[i].data;
+        F.watches[i] = F.watches[--F.nwatches];
+        cb (pid, fp->status, sc_now_wall_ns (), data);
+        return;
+      }
+  if (F.nearly < MAX_PROC)
     {
       F.early[F.nearly].pid = pid;
       F.early[F.nearly].status = fp->status;
@@ -287,12 +303,11 @@ file_find (const char *path)
 }
 
 static int
-fake_write_file (const char *path, const char *text)
+fake_write_file (shim_host *h, const char *path, const char *text, sc_error *err)
 {
   if (strncmp (path, "/fuzz/", 6) != 0)
     {
-      errno = ENOENT;
-      return -1;
+      return sc_error_make (err, ENOENT, "write %s", path);
     }
   ffile *f = file_find (path);
   for (size_t i = 0; f == NULL && i < MAX_FILES; i++)
@@ -303,8 +318,7 @@ fake_write_file (const char *path, const char *text)
       }
   if (f == NULL)
     {
-      errno = ENOSPC;
-      return -1;
+      return sc_error_make (err, ENOSPC, "write %s", path);
     }
   free (f->text);
   f->text = sc_xstrdup (text);
@@ -312,7 +326,7 @@ fake_write_file (const char *path, const char *text)
 }
 
 static void
-fake_remove_file (const char *path)
+fake_remove_file (shim_host *h, const char *path)
 {
   ffile *f = file_find (path);
   if (f)
@@ -323,17 +337,17 @@ fake_remove_file (const char *path)
     }
 }
 
-static char *
-fake_read_pid (const char *path, pid_t *pid)
+static int
+fake_read_pid (shim_host *h, const char *path, pid_t *pid, sc_error *err)
 {
   ffile *f = file_find (path);
   if (f == NULL)
-    return sc_xasprintf ("read pid file %s: %s", path, strerror (ENOENT));
+    return sc_error_make (err, ENOENT, "read pid file %s", path);
   long v = strtol (f->text, NULL, 10);
   if (v <= 0)
-    return sc_xasprintf ("pid file %s holds no pid", path);
+    return sc_error_make (err, 0, "pid file %s holds no pid", path);
   *pid = (pid_t) v;
-  return NULL;
+  return 0;
 }
 
 static void
@@ -341,18 +355,19 @@ write_pid (const char *path, pid_t pid)
 {
   char buf[16];
   snprintf (buf, sizeof (buf), "%d", (int) pid);
-  if (path)
-    fake_write_file (path, buf);
+  sc_error err = SC_ERROR_INIT;
+  if (path && fake_write_file (NULL, path, buf, &err) < 0)
+    sc_error_release (&err);
 }
 
 static int
-fake_stat_bundle (const char *path)
+fake_stat_bundle (shim_host *h, const char *path, sc_error *err)
 {
-  return strncmp (path, "/fuzz/", 6) == 0 ? 0 : ENOENT;
+  return strncmp (path, "/fuzz/", 6) == 0 ? 0 : sc_error_make (err, ENOENT, "bundle %s", path);
 }
 
 static int
-fake_read_spec (const char *path, json_t **spec, sc_error *err)
+fake_read_spec (shim_host *h, const char *path, json_t **spec, sc_error *err)
 {
   if (strncmp (path, "/fuzz/", 6) != 0 || strstr (path, "nospec"))
     return sc_error_make (err, ENOENT, "open %s: %s", path, strerror (ENOENT));
@@ -376,16 +391,18 @@ fake_read_spec (const char *path, json_t **spec, sc_error *err)
   return 0;
 }
 
-static char *
-fake_find_runtime (const char *name)
+static int
+fake_find_runtime (shim_host *h, const char *name, char **path, sc_error *err)
 {
+  *path = NULL;
   if (strcmp (name, "runc") == 0 || strcmp (name, "crun") == 0 || strcmp (name, "fake") == 0)
-    return sc_xasprintf ("/fuzz/bin/%s", name);
-  return NULL;
+    *path = sc_xasprintf ("/fuzz/bin/%s", name);
+  return *path ? 0 : sc_error_make (err, ENOENT, "runtime binary \"%s\"", name);
 }
 
 static int
-fake_mount_rootfs (container *c, Containerd__Types__Mount **mounts, size_t n, char **errmsg)
+fake_mount_rootfs (shim_host *h, container *c, Containerd__Types__Mount **mounts, size_t n,
+                   sc_error *err)
 {
   for (size_t i = 0; i < n; i++)
     {
@@ -394,9 +411,7 @@ fake_mount_rootfs (container *c, Containerd__Types__Mount **mounts, size_t n, ch
         bind |= strcmp (mounts[i]->options[k], "bind") == 0 || strcmp (mounts[i]->options[k], "rbind") == 0;
       if (!bind && mounts[i]->type[0] == '\0')
         {
-          *errmsg = sc_xasprintf ("mount %s on %s/rootfs: %s", mounts[i]->source, c->bundle,
-                                  strerror (ENODEV));
-          return -1;
+          return sc_error_make (err, ENODEV, "mount %s on %s/rootfs", mounts[i]->source, c->bundle);
         }
       c->mounts++;
     }
@@ -404,38 +419,50 @@ fake_mount_rootfs (container *c, Containerd__Types__Mount **mounts, size_t n, ch
 }
 
 static void
-fake_unmount_rootfs (container *c)
+fake_unmount_rootfs (shim_host *h, container *c)
 {
   c->mounts = 0;
 }
 
 static int
-fake_kill (pid_t pid, int sig)
+fake_kill (shim_host *h, pid_t pid, int sig, sc_error *err)
 {
   fproc *p = proc_by_pid (pid);
   if (p == NULL || !p->alive)
-    {
-      errno = ESRCH;
-      return -1;
-    }
+    return sc_error_make (err, ESRCH, "kill %d", (int) pid);
   fctr *c = ctr_find (p->cid);
   if (fatal_signal (sig) && (c == NULL || c->state != F_PAUSED || sig == SIGKILL))
     kill_proc (p, sig);
   return 0;
 }
 
-static bool
-fake_take_early_exit (pid_t pid, int *status, int64_t *at_ns)
+static void
+fake_watch_exit (shim_host *h, pid_t pid, exit_cb cb, void *data)
 {
   for (size_t i = 0; i < F.nearly; i++)
     if (F.early[i].pid == pid)
       {
-        *status = F.early[i].status;
-        *at_ns = sc_now_wall_ns ();
+        int status = F.early[i].status;
         F.early[i] = F.early[--F.nearly];
-        return true;
+        cb (pid, status, sc_now_wall_ns (), data);
+        return;
       }
-  return false;
+  CHECK (F.nwatches < MAX_PROC);
+  F.watches[F.nwatches].pid = pid;
+  F.watches[F.nwatches].cb = cb;
+  F.watches[F.nwatches].data = data;
+  F.nwatches++;
+}
+
+static void
+fake_unwatch_exit (shim_host *h, pid_t pid)
+{
+  for (size_t i = 0; i < F.nwatches; i++)
+    if (F.watches[i].pid == pid)
+      {
+        F.watches[i] = F.watches[--F.nwatches];
+        return;
+      }
 }
 
 /* ------------------------------------------------------------------ runtime */
@@ -455,8 +482,8 @@ complete (rt_cb cb, void *data, int code, const char *out, const char *err)
 }
 
 static int
-fake_rt_run (container *c, const char *const *args, const int *child_stdio, const char *stdin_data,
-             rt_cb cb, void *data, char **errmsg)
+fake_rt_run (shim_host *h, container *c, const char *const *args, const int *child_stdio,
+             const char *stdin_data, rt_cb cb, void *data, sc_error *err)
 {
   const char *cmd = args[0];
   const char *pidfile = NULL, *pos[4] = { NULL };
@@ -583,14 +610,13 @@ fake_rt_run (container *c, const char *const *args, const int *child_stdio, cons
                        NULL),
              0;
     }
-  *errmsg = sc_xasprintf ("fake runtime: unknown command %s", cmd);
-  return -1;
+  return sc_error_make (err, 0, "fake runtime: unknown command %s", cmd);
 }
 
 /* ------------------------------------------------------------------ stdio */
 
 static int
-fake_stdio_prepare (process *p, int child_fds[3], char **console, char **errmsg)
+fake_stdio_prepare (shim_host *h, process *p, int child_fds[3], char **console, sc_error *err)
 {
   const char *paths[3] = { p->in, p->out, p->err };
   for (int i = 0; i < 3; i++)
@@ -598,8 +624,7 @@ fake_stdio_prepare (process *p, int child_fds[3], char **console, char **errmsg)
       child_fds[i] = -1;
       if (paths[i] && *paths[i] && strstr (paths[i], "/fuzz/") == NULL)
         {
-          *errmsg = sc_xasprintf ("open %s: %s", paths[i], strerror (ENOENT));
-          return -1;
+          return sc_error_make (err, ENOENT, "open %s", paths[i]);
         }
     }
   *console = p->terminal ? (char *) console_path : NULL;
@@ -607,29 +632,29 @@ fake_stdio_prepare (process *p, int child_fds[3], char **console, char **errmsg)
 }
 
 static int
-fake_stdio_start (process *p, char **errmsg)
+fake_stdio_start (shim_host *h, process *p, sc_error *err)
 {
   return 0;
 }
 
 static void
-fake_stdio_close_stdin (process *p)
+fake_stdio_close_stdin (shim_host *h, process *p)
 {
 }
 
 static int
-fake_stdio_resize (process *p, uint32_t w, uint32_t h)
+fake_stdio_resize (shim_host *host, process *p, uint32_t w, uint32_t h, sc_error *err)
 {
   if (!p->terminal)
     {
-      errno = ENOTTY;
-      return -1;
+      return sc_error_make (err, ENOTTY, "resize");
     }
   return 0;
 }
 
 static void
-fake_stdio_when_drained (process *p, int64_t timeout_ms, void (*cb) (void *), void *data)
+fake_stdio_when_drained (shim_host *h, process *p, int64_t timeout_ms, void (*cb) (void *),
+                         void *data)
 {
   qitem *q = sc_xcalloc (1, sizeof (*q));
   q->kind = Q_DRAIN;
@@ -639,7 +664,7 @@ fake_stdio_when_drained (process *p, int64_t timeout_ms, void (*cb) (void *), vo
 }
 
 static void
-fake_stdio_free (process *p)
+fake_stdio_free (shim_host *h, process *p)
 {
 }
 
@@ -694,7 +719,7 @@ on_exit_event (const Containerd__Events__TaskExit *e)
 }
 
 static void
-fake_publish (const char *topic, const ProtobufCMessage *ev)
+fake_publish (shim_host *h, const char *topic, const ProtobufCMessage *ev)
 {
   /* the event must encode (as events.c will pack it) */
   size_t len;
@@ -724,7 +749,7 @@ fake_host_published_exit (const char *container_id, const char *id, size_t since
 }
 
 static void
-fake_request_shutdown (void)
+fake_request_shutdown (shim_host *h)
 {
   F.shutdown = true;
 }
@@ -765,11 +790,12 @@ fake_host_reset (void)
   fake_host_init (F.loop);
 }
 
-const shim_host fake_host = {
+static const shim_host_ops fake_ops = {
   .rt_run = fake_rt_run,
   .find_runtime = fake_find_runtime,
   .kill = fake_kill,
-  .take_early_exit = fake_take_early_exit,
+  .watch_exit = fake_watch_exit,
+  .unwatch_exit = fake_unwatch_exit,
   .mount_rootfs = fake_mount_rootfs,
   .unmount_rootfs = fake_unmount_rootfs,
   .stat_bundle = fake_stat_bundle,
@@ -786,3 +812,5 @@ const shim_host fake_host = {
   .publish = fake_publish,
   .request_shutdown = fake_request_shutdown,
 };
+
+shim_host fake_host = { &fake_ops };

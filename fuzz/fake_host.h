@@ -14,8 +14,7 @@
 #include "check.h"
 #include "host.h"
 
-
-extern const shim_host fake_host;
+extern shim_host fake_host;
 
 void fake_host_init (sc_loop *loop);
 /* forgets every fake container, process, file and observed event */

@@ -30,7 +30,10 @@
 
 #include "address.h"
 #include "fake_host.h"
+#include "jobs.h"
+#include "log.h"
 #include "records.h"
+#include "service.h"
 #include "task_client.h"
 #include "ttrpc_client.h"
 #include "ttrpc_server.h"
@@ -61,6 +64,7 @@ static struct
 {
   sc_loop *loop;
   sc_ttrpc_server *server;
+  task_service *svc;
   sc_ttrpc_client *client;
   req reqs[MAX_RECORDS];
   size_t nreqs;
@@ -217,13 +221,9 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   if (sc_loop_new (&T.loop, &err) < 0)
     abort ();
   T.server = sc_ttrpc_server_new (T.loop);
-  task_register (T.server);
-  S.loop = T.loop;
-  S.server = T.server;
-  S.ns = "fuzz";
-  S.id = "fuzz";
-  H = &fake_host;
-  shim_log_fd = getenv ("SHIMCHECK_FUZZ_LOG") ? 2 : -1;
+  T.svc = task_service_new (T.loop, &fake_host, "fuzz");
+  task_service_register (T.svc, T.server);
+  shim_logging.fd = getenv ("SHIMCHECK_FUZZ_LOG") ? 2 : -1;
   T.trace = getenv ("SHIMCHECK_FUZZ_TRACE") != NULL;
   fake_host_init (T.loop);
   return 0;
@@ -280,18 +280,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                                          r->exits_at_send)
                < 0);
     }
-  for (container *c = S.containers; c; c = c->next)
-    CHECK (!c->job_running && c->jobs == NULL);
+  CHECK (jobs_idle (T.svc));
 
   /* teardown: the shim forgets its tasks (pending Waits are answered
    * NotFound), the fake host forgets everything; nothing may stay pending */
   T.closing = true;
-  while (S.containers)
-    {
-      container *c = S.containers;
-      S.containers = c->next;
-      container_free (c);
-    }
+  task_service_forget_all (T.svc);
   settle ();
   CHECK (sc_ttrpc_client_pending (T.client) == 0);
   CHECK (sc_ttrpc_server_connections (T.server) == 1);

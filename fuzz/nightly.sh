@@ -18,7 +18,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 time_s="" jobs=$(nproc) out=$root/out afl=1 build=1
-targets="ttrpc_frame ttrpc_server task_dispatch oci_config events_and_bootstrap"
+targets=$(grep -v '^#' "$root/fuzz/targets" | tr '\n' ' ')
 usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in

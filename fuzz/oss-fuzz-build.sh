@@ -9,7 +9,7 @@
 # .clusterfuzzlite/build.sh calls this; an OSS-Fuzz project's build.sh would too.
 : "${CC:?} ${CXX:?} ${CFLAGS?} ${CXXFLAGS?} ${LIB_FUZZING_ENGINE:?} ${OUT:?} ${WORK:?}"
 src=$(cd "$(dirname "$0")/.." && pwd)
-targets="ttrpc_frame ttrpc_server task_dispatch oci_config events_and_bootstrap"
+targets=$(grep -v '^#' "$src/fuzz/targets" | tr '\n' ' ')
 deps=$WORK/shimcheck-deps
 if [ -n "${SRC:-}" ] && [ -f "$SRC/protobuf-c/protobuf-c/protobuf-c.c" ] && [ -f "$SRC/jansson/CMakeLists.txt" ]; then
   mkdir -p "$deps"; ln -sfn "$SRC/protobuf-c" "$deps/protobuf-c"; ln -sfn "$SRC/jansson" "$deps/jansson"

@@ -328,3 +328,11 @@ sc_oci_new_namespace (const json_t *spec, const char *type)
   }
   return false;
 }
+
+void
+sc_json_decrefp (void *jsonp)
+{
+  json_t **j = jsonp;
+  json_decref (*j);
+  *j = NULL;
+}

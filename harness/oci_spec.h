@@ -16,6 +16,10 @@ json_t *sc_oci_default_spec (const char *const *args, bool terminal);
 
 /* Parses JSON text and validates it; errors name the JSON path. */
 int sc_oci_parse (const char *text, size_t len, json_t **out, sc_error *err);
+/* __attribute__((cleanup)) for a jansson value: json_decref at scope end */
+void sc_json_decrefp (void *jsonp);
+#define cleanup_json __attribute__ ((cleanup (sc_json_decrefp)))
+
 int sc_oci_read (const char *path, json_t **out, sc_error *err);
 int sc_oci_write (const json_t *spec, const char *path, sc_error *err);
 

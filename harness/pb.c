@@ -394,3 +394,12 @@ sc_pb_describe (const ProtobufCMessage *m)
     sb_add (&b, "null");
   return b.s;
 }
+
+void
+sc_pb_freep (void *msgp)
+{
+  ProtobufCMessage **m = msgp;
+  if (*m)
+    protobuf_c_message_free_unpacked (*m, NULL);
+  *m = NULL;
+}

@@ -15,6 +15,13 @@
 /* Go's zero time.Time as proto seconds: what shims send for "not exited". */
 #define SC_GO_ZERO_SECONDS INT64_C (-62135596800)
 
+/* __attribute__((cleanup)) for an unpacked message: `cleanup_pb Foo *m = ...`
+ * frees it with protobuf_c_message_free_unpacked at scope end (NULL is fine). */
+void sc_pb_freep (void *msgp);
+#define cleanup_pb __attribute__ ((cleanup (sc_pb_freep)))
+/* hands an owned pointer on: the cleanup of its variable then does nothing */
+#define sc_steal(p) __extension__ ({ __typeof__ (p) stolen__ = (p); (p) = NULL; stolen__; })
+
 /* Packs any message into a new heap buffer (never NULL, even for 0 bytes). */
 uint8_t *sc_pb_pack (const ProtobufCMessage *m, size_t *len);
 

@@ -18,7 +18,12 @@
 
 #include "pb.h"
 #include "proc.h"
-#include "shim.h"
+#include "bootstrap.h"
+#include "containerd/runc/options.pb-c.h"
+#include "containerd/task/shim.pb-c.h"
+#include "fault.h"
+#include "ids.h"
+#include "log.h"
 
 extern char **environ;
 

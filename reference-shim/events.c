@@ -9,7 +9,9 @@
 #include "address.h"
 #include "containerd/events/service.pb-c.h"
 #include "pb.h"
-#include "shim.h"
+#include "events.h"
+#include "fault.h"
+#include "log.h"
 #include "ttrpc_client.h"
 
 #define QUEUE_MAX 4096
@@ -24,8 +26,9 @@ typedef struct ev
   int attempts;
 } ev;
 
-static struct
+struct publisher
 {
+  sc_loop *loop;
   char *address;
   char *ns;
   ev *head, *tail;
@@ -35,92 +38,95 @@ static struct
   bool in_flight;
   sc_timer retry;
   int backoff_ms;
-} P;
+};
 
-static void pump (void);
+static void pump (publisher *P);
 
-void
-events_init (const char *ttrpc_address, const char *ns)
+publisher *
+publisher_new (sc_loop *loop, const char *ttrpc_address, const char *ns)
 {
-  memset (&P, 0, sizeof (P));
-  P.address = ttrpc_address && *ttrpc_address ? sc_xstrdup (ttrpc_address) : NULL;
-  P.ns = sc_xstrdup (ns);
-  if (P.address == NULL)
+  publisher *P = sc_xcalloc (1, sizeof (*P));
+  P->loop = loop;
+  P->address = ttrpc_address && *ttrpc_address ? sc_xstrdup (ttrpc_address) : NULL;
+  P->ns = sc_xstrdup (ns);
+  if (P->address == NULL)
     shim_log ("warning", "TTRPC_ADDRESS is not set: events are dropped");
+  return P;
 }
 
 size_t
-events_pending (void)
+publisher_pending (const publisher *P)
 {
-  return P.n;
+  return P->n;
 }
 
 static void
 retry_cb (sc_timer *t)
 {
-  pump ();
+  pump (t->data);
 }
 
 static void
 forwarded (sc_rpc_result *res, void *data)
 {
-  P.in_flight = false;
-  ev *e = P.head;
+  publisher *P = data;
+  P->in_flight = false;
+  ev *e = P->head;
   if (res->code == SC_OK)
     {
-      P.head = e->next;
-      if (P.head == NULL)
-        P.tail = NULL;
-      P.n--;
+      P->head = e->next;
+      if (P->head == NULL)
+        P->tail = NULL;
+      P->n--;
       free (e->body);
       free (e->topic);
       free (e);
-      P.backoff_ms = 0;
-      pump ();
+      P->backoff_ms = 0;
+      pump (P);
       return;
     }
   e->attempts++;
   shim_log ("warning", "publish %s failed (attempt %d): %s: %s", e->topic, e->attempts,
             sc_code_name (res->code), res->message ? res->message : "");
-  if (!sc_ttrpc_client_connected (P.client))
+  if (!sc_ttrpc_client_connected (P->client))
     {
-      sc_ttrpc_client_free (P.client);
-      P.client = NULL;
+      sc_ttrpc_client_free (P->client);
+      P->client = NULL;
     }
   /* keep order: retry the head before anything behind it, with backoff */
-  P.backoff_ms = P.backoff_ms ? (P.backoff_ms * 2 > 4000 ? 4000 : P.backoff_ms * 2) : 250;
-  sc_timer_start (S.loop, &P.retry, P.backoff_ms, retry_cb, NULL);
+  P->backoff_ms = P->backoff_ms ? (P->backoff_ms * 2 > 4000 ? 4000 : P->backoff_ms * 2) : 250;
+  sc_timer_start (P->loop, &P->retry, P->backoff_ms, retry_cb, P);
 }
 
 static void
-pump (void)
+pump (publisher *P)
 {
-  if (P.in_flight || P.head == NULL || P.address == NULL || P.retry.active)
+  if (P->in_flight || P->head == NULL || P->address == NULL || P->retry.active)
     return;
-  if (P.client == NULL || !sc_ttrpc_client_connected (P.client))
+  if (P->client == NULL || !sc_ttrpc_client_connected (P->client))
     {
-      sc_ttrpc_client_free (P.client);
-      P.client = NULL;
+      sc_ttrpc_client_free (P->client);
+      P->client = NULL;
       sc_error err = SC_ERROR_INIT;
       /* a non-blocking dial: a unix connect either succeeds or fails at once */
-      if (sc_ttrpc_client_dial (S.loop, P.address, 0, &P.client, &err) < 0)
+      if (sc_ttrpc_client_dial (P->loop, P->address, 0, &P->client, &err) < 0)
         {
           shim_log ("warning", "events: %s", err.msg);
           sc_error_release (&err);
-          P.backoff_ms = P.backoff_ms ? (P.backoff_ms * 2 > 4000 ? 4000 : P.backoff_ms * 2) : 250;
-          sc_timer_start (S.loop, &P.retry, P.backoff_ms, retry_cb, NULL);
+          P->backoff_ms = P->backoff_ms ? (P->backoff_ms * 2 > 4000 ? 4000 : P->backoff_ms * 2) : 250;
+          sc_timer_start (P->loop, &P->retry, P->backoff_ms, retry_cb, P);
           return;
         }
-      sc_ttrpc_client_set_namespace (P.client, P.ns);
+      sc_ttrpc_client_set_namespace (P->client, P->ns);
     }
-  P.in_flight = true;
+  P->in_flight = true;
   sc_call_opts o = { .timeout_ms = FORWARD_TIMEOUT_MS };
-  sc_ttrpc_call_async (P.client, SC_EVENTS_SERVICE, "Forward", P.head->body, P.head->len, &o,
-                       forwarded, NULL);
+  sc_ttrpc_call_async (P->client, SC_EVENTS_SERVICE, "Forward", P->head->body, P->head->len, &o,
+                       forwarded, P);
 }
 
 void
-events_publish (const char *topic, const ProtobufCMessage *event)
+publisher_publish (publisher *P, const char *topic, const ProtobufCMessage *event)
 {
   char drop[64];
   snprintf (drop, sizeof (drop), "drop-%s", topic + strlen ("/tasks/"));
@@ -133,7 +139,7 @@ events_publish (const char *topic, const ProtobufCMessage *event)
   Google__Protobuf__Any any;
   sc_any_pack (&any, event);
   env.timestamp = &ts;
-  env.namespace_ = (char *) S.ns;
+  env.namespace_ = P->ns;
   env.topic = (char *) topic;
   env.event = &any;
   Containerd__Services__Events__Ttrpc__V1__ForwardRequest req
@@ -144,53 +150,54 @@ events_publish (const char *topic, const ProtobufCMessage *event)
   e->topic = sc_xstrdup (topic);
   sc_any_clear (&any);
   shim_log ("debug", "event %s", topic);
-  if (P.n >= QUEUE_MAX)
+  if (P->n >= QUEUE_MAX)
     {
       /* bounded: drop the oldest rather than grow without limit */
-      ev *old = P.head;
-      P.head = old->next;
-      P.n--;
-      P.dropped++;
+      ev *old = P->head;
+      P->head = old->next;
+      P->n--;
+      P->dropped++;
       shim_log ("error", "event queue full: dropped %s", old->topic);
       free (old->body);
       free (old->topic);
       free (old);
-      if (P.head == NULL)
-        P.tail = NULL;
+      if (P->head == NULL)
+        P->tail = NULL;
     }
-  if (fault ("reorder-events") && P.head != NULL && !P.in_flight)
+  if (fault ("reorder-events") && P->head != NULL && !P->in_flight)
     {
       /* test build: jump the queue */
-      e->next = P.head;
-      P.head = e;
+      e->next = P->head;
+      P->head = e;
     }
   else
     {
-      if (P.tail)
-        P.tail->next = e;
+      if (P->tail)
+        P->tail->next = e;
       else
-        P.head = e;
-      P.tail = e;
+        P->head = e;
+      P->tail = e;
     }
-  P.n++;
-  pump ();
+  P->n++;
+  pump (P);
 }
 
 static bool
 flushed (void *data)
 {
-  return P.head == NULL || P.address == NULL;
+  publisher *P = data;
+  return P->head == NULL || P->address == NULL;
 }
 
 void
-events_flush (int64_t timeout_ms)
+publisher_flush (publisher *P, int64_t timeout_ms)
 {
-  if (P.retry.active)
+  if (P->retry.active)
     {
-      sc_timer_stop (&P.retry);
-      pump ();
+      sc_timer_stop (&P->retry);
+      pump (P);
     }
-  sc_loop_run_until (S.loop, flushed, NULL, sc_deadline_in_ms (timeout_ms));
-  if (P.head)
-    shim_log ("warning", "%zu events not delivered at shutdown", P.n);
+  sc_loop_run_until (P->loop, flushed, P, sc_deadline_in_ms (timeout_ms));
+  if (P->head)
+    shim_log ("warning", "%zu events not delivered at shutdown", P->n);
 }

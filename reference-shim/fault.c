@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shim.h"
+#include "fault.h"
 
 bool
 fault (const char *name)

@@ -1,5 +1,5 @@
 /* containerd-shim-ref-v1: the real host behind the task service (host.h):
- * runtime.c, stdio.c, reaper.c and events.c, plus rootfs mounts and bundle
+ * runtime.c, procio.c, reaper.c and events.c, plus rootfs mounts and bundle
  * files. */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,9 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "host.h"
+#include "events.h"
+#include "fault.h"
+#include "host_real.h"
+#include "log.h"
 #include "oci_spec.h"
 #include "proc.h"
+#include "procio.h"
+#include "runtime.h"
 
 static unsigned long
 mount_flag (const char *o, bool *clear, bool *known)
@@ -47,7 +52,8 @@ mount_flag (const char *o, bool *clear, bool *known)
 }
 
 static int
-real_mount_rootfs (container *c, Containerd__Types__Mount **mounts, size_t n, char **errmsg)
+real_mount_rootfs (shim_host *h, container *c, Containerd__Types__Mount **mounts, size_t n,
+                   sc_error *err)
 {
   if (n == 0)
     return 0;
@@ -71,8 +77,7 @@ real_mount_rootfs (container *c, Containerd__Types__Mount **mounts, size_t n, ch
                                      m->options[k]);
           else
             {
-              *errmsg = sc_xasprintf ("mount %zu: options too long", i);
-              rc = -1;
+              rc = sc_error_make (err, 0, "mount %zu: options too long", i);
             }
         }
       if (rc < 0)
@@ -80,9 +85,7 @@ real_mount_rootfs (container *c, Containerd__Types__Mount **mounts, size_t n, ch
       const char *type = (flags & MS_BIND) ? NULL : m->type;
       if (mount (m->source, target, type, flags, dl ? data : NULL) < 0)
         {
-          *errmsg = sc_xasprintf ("mount %s (%s) on %s: %s", m->source, m->type, target,
-                                  strerror (errno));
-          rc = -1;
+          rc = sc_error_make (err, errno, "mount %s (%s) on %s", m->source, m->type, target);
           break;
         }
       c->mounts++;
@@ -94,7 +97,7 @@ real_mount_rootfs (container *c, Containerd__Types__Mount **mounts, size_t n, ch
 }
 
 static void
-real_unmount_rootfs (container *c)
+real_unmount_rootfs (shim_host *h, container *c)
 {
   if (fault ("no-unmount"))
     return;
@@ -109,73 +112,189 @@ real_unmount_rootfs (container *c)
   free (target);
 }
 
-static char *
-real_read_pid (const char *path, pid_t *pid)
+typedef struct real_host
+{
+  shim_host base;
+  sc_loop *loop;
+  reaper *reaper;
+  publisher *pub;
+  stdio_env stdio;
+  void (*shutdown) (void *data);
+  void *shutdown_data;
+} real_host;
+
+#define REAL(h) ((real_host *) (h))
+
+static int
+real_read_pid (shim_host *h, const char *path, pid_t *pid, sc_error *err)
 {
   int fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return sc_xasprintf ("read pid file %s: %s", path, strerror (errno));
+    return sc_error_make (err, errno, "read pid file %s", path);
   char buf[32] = "";
   ssize_t n = read (fd, buf, sizeof (buf) - 1);
   close (fd);
   long v = n > 0 ? strtol (buf, NULL, 10) : 0;
   if (v <= 0)
-    return sc_xasprintf ("pid file %s holds no pid", path);
+    return sc_error_make (err, 0, "pid file %s holds no pid", path);
   *pid = (pid_t) v;
-  return NULL;
+  return 0;
 }
 
 static int
-real_write_file (const char *path, const char *text)
+real_write_file (shim_host *h, const char *path, const char *text, sc_error *err)
 {
-  FILE *f = fopen (path, "w");
+  FILE *f = fopen (path, "we");
   if (f == NULL)
-    return -1;
+    return sc_error_make (err, errno, "write %s", path);
   fputs (text, f);
-  return fclose (f);
-}
-
-static char *
-real_find_runtime (const char *name)
-{
-  return sc_find_executable (name);
+  if (fclose (f) != 0)
+    return sc_error_make (err, errno, "write %s", path);
+  return 0;
 }
 
 static int
-real_stat_bundle (const char *path)
+real_find_runtime (shim_host *h, const char *name, char **path, sc_error *err)
+{
+  *path = sc_find_executable (name);
+  if (*path == NULL)
+    return sc_error_make (err, ENOENT, "runtime binary \"%s\"", name);
+  return 0;
+}
+
+static int
+real_stat_bundle (shim_host *h, const char *path, sc_error *err)
 {
   struct stat st;
   if (stat (path, &st) < 0)
-    return errno ? errno : ENOENT;
-  return S_ISDIR (st.st_mode) ? 0 : ENOTDIR;
+    return sc_error_make (err, errno ? errno : ENOENT, "bundle %s", path);
+  if (!S_ISDIR (st.st_mode))
+    return sc_error_make (err, ENOTDIR, "bundle %s", path);
+  return 0;
+}
+
+static int
+real_read_spec (shim_host *h, const char *path, json_t **spec, sc_error *err)
+{
+  return sc_oci_read (path, spec, err);
 }
 
 static void
-real_remove_file (const char *path)
+real_remove_file (shim_host *h, const char *path)
 {
   unlink (path);
 }
 
-const shim_host host_real = {
-  .rt_run = rt_run,
+static int
+real_kill (shim_host *h, pid_t pid, int sig, sc_error *err)
+{
+  if (kill (pid, sig) < 0)
+    return sc_error_make (err, errno, "kill %d", (int) pid);
+  return 0;
+}
+
+static int
+real_rt_run (shim_host *h, container *c, const char *const *args, const int *child_stdio,
+             const char *stdin_data, rt_cb cb, void *data, sc_error *err)
+{
+  return rt_run (REAL (h)->loop, REAL (h)->reaper, c, args, child_stdio, stdin_data, cb, data, err);
+}
+
+static void
+real_watch_exit (shim_host *h, pid_t pid, exit_cb cb, void *data)
+{
+  reaper_watch (REAL (h)->reaper, pid, cb, data);
+}
+
+static void
+real_unwatch_exit (shim_host *h, pid_t pid)
+{
+  reaper_unwatch (REAL (h)->reaper, pid);
+}
+
+static int
+real_stdio_prepare (shim_host *h, process *p, int child_fds[3], char **console_path, sc_error *err)
+{
+  return stdio_prepare (&REAL (h)->stdio, p, child_fds, console_path, err);
+}
+
+static int
+real_stdio_start (shim_host *h, process *p, sc_error *err)
+{
+  return stdio_start (p, err);
+}
+
+static void
+real_stdio_close_stdin (shim_host *h, process *p)
+{
+  stdio_close_stdin (p);
+}
+
+static int
+real_stdio_resize (shim_host *h, process *p, uint32_t width, uint32_t height, sc_error *err)
+{
+  return stdio_resize (p, width, height, err);
+}
+
+static void
+real_stdio_when_drained (shim_host *h, process *p, int64_t timeout_ms, void (*cb) (void *),
+                         void *data)
+{
+  stdio_when_drained (p, timeout_ms, cb, data);
+}
+
+static void
+real_stdio_free (shim_host *h, process *p)
+{
+  stdio_free (p);
+}
+
+static void
+real_publish (shim_host *h, const char *topic, const ProtobufCMessage *event)
+{
+  publisher_publish (REAL (h)->pub, topic, event);
+}
+
+static void
+real_request_shutdown (shim_host *h)
+{
+  REAL (h)->shutdown (REAL (h)->shutdown_data);
+}
+
+static const shim_host_ops real_ops = {
+  .rt_run = real_rt_run,
   .find_runtime = real_find_runtime,
-  .kill = kill,
-  .take_early_exit = reaper_take_early_exit,
+  .kill = real_kill,
+  .watch_exit = real_watch_exit,
+  .unwatch_exit = real_unwatch_exit,
   .mount_rootfs = real_mount_rootfs,
   .unmount_rootfs = real_unmount_rootfs,
   .stat_bundle = real_stat_bundle,
-  .read_spec = sc_oci_read,
+  .read_spec = real_read_spec,
   .write_file = real_write_file,
   .read_pid = real_read_pid,
   .remove_file = real_remove_file,
-  .stdio_prepare = stdio_prepare,
-  .stdio_start = stdio_start,
-  .stdio_close_stdin = stdio_close_stdin,
-  .stdio_resize = stdio_resize,
-  .stdio_when_drained = stdio_when_drained,
-  .stdio_free = stdio_free,
-  .publish = events_publish,
-  .request_shutdown = shim_request_shutdown,
+  .stdio_prepare = real_stdio_prepare,
+  .stdio_start = real_stdio_start,
+  .stdio_close_stdin = real_stdio_close_stdin,
+  .stdio_resize = real_stdio_resize,
+  .stdio_when_drained = real_stdio_when_drained,
+  .stdio_free = real_stdio_free,
+  .publish = real_publish,
+  .request_shutdown = real_request_shutdown,
 };
 
-const shim_host *H = &host_real;
+shim_host *
+real_host_new (sc_loop *loop, reaper *reap, publisher *pub, void (*shutdown) (void *data),
+               void *data)
+{
+  real_host *h = sc_xcalloc (1, sizeof (*h));
+  h->base.ops = &real_ops;
+  h->loop = loop;
+  h->reaper = reap;
+  h->pub = pub;
+  h->stdio.loop = loop;
+  h->shutdown = shutdown;
+  h->shutdown_data = data;
+  return &h->base;
+}

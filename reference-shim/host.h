@@ -1,47 +1,83 @@
 /* containerd-shim-ref-v1: every contact of the task service with the host,
- * behind one table: the runtime CLI, signals, rootfs mounts, bundle files,
- * stdio and event publishing.  The daemon uses host_real (host.c); the
- * task_dispatch fuzz target swaps in a fake without processes, mounts or
- * file writes, so the state machine in task.c is what gets explored. */
+ * behind one table of operations: the runtime CLI, exit watching, signals,
+ * rootfs mounts, bundle files, stdio and event publishing.  The daemon uses
+ * the real host (host.c); the task_dispatch fuzz target swaps in a fake
+ * without processes, mounts or file writes, so the state machine is what
+ * gets explored.
+ *
+ * One error convention: an operation that can fail returns int (< 0 on
+ * failure) and fills the sc_error it is given (errnum set when an errno is
+ * the cause).  Every operation gets the host itself as its first argument. */
 #ifndef REFSHIM_HOST_H
 #define REFSHIM_HOST_H
 
-#include "shim.h"
+#include <protobuf-c/protobuf-c.h>
 
-typedef struct shim_host
+#include "containerd/types/mount.pb-c.h"
+#include "error.h"
+#include "model.h"
+
+/* What a runtime CLI call left behind. */
+typedef struct rt_result
 {
-  /* the runtime CLI, asynchronously (contract of rt_run in shim.h) */
-  int (*rt_run) (container *c, const char *const *args, const int *child_stdio,
-                 const char *stdin_data, rt_cb cb, void *data, char **errmsg);
-  /* absolute path of a runtime binary, NULL if not found */
-  char *(*find_runtime) (const char *name);
-  int (*kill) (pid_t pid, int sig);
-  /* an exit reaped before the shim learned the pid */
-  bool (*take_early_exit) (pid_t pid, int *status, int64_t *at_ns);
-  /* mounts onto <bundle>/rootfs, counted in c->mounts */
-  int (*mount_rootfs) (container *c, Containerd__Types__Mount **mounts, size_t n, char **errmsg);
-  void (*unmount_rootfs) (container *c);
-  /* 0 when path is a directory, else an errno */
-  int (*stat_bundle) (const char *path);
-  int (*read_spec) (const char *path, json_t **spec, sc_error *err);
-  int (*write_file) (const char *path, const char *text);
-  /* NULL on success, else a message */
-  char *(*read_pid) (const char *path, pid_t *pid);
-  void (*remove_file) (const char *path);
-  /* stdio (contracts in shim.h) */
-  int (*stdio_prepare) (process *p, int child_fds[3], char **console_path, char **errmsg);
-  int (*stdio_start) (process *p, char **errmsg);
-  void (*stdio_close_stdin) (process *p);
-  int (*stdio_resize) (process *p, uint32_t width, uint32_t height);
-  void (*stdio_when_drained) (process *p, int64_t timeout_ms, void (*cb) (void *), void *data);
-  void (*stdio_free) (process *p);
-  void (*publish) (const char *topic, const ProtobufCMessage *event);
-  /* Shutdown with no task left: the daemon exits after the reply */
-  void (*request_shutdown) (void);
-} shim_host;
+  int status;               /* raw wait status */
+  char *out;                /* captured stdout */
+  size_t out_len;
+  char *err;                /* captured stderr */
+  char *log_error;          /* the last "error" message of its JSON log, or NULL */
+} rt_result;
+typedef void (*rt_cb) (const rt_result *r, void *data);
+/* a watched process exited with a raw wait status at a wall-clock time */
+typedef void (*exit_cb) (pid_t pid, int status, int64_t at_ns, void *data);
 
-extern const shim_host host_real;
-/* the table in use: &host_real unless a test or fuzz target swaps it */
-extern const shim_host *H;
+typedef struct shim_host_ops
+{
+  /* Runs `<runtime> --root R --log B/log.json --log-format json
+   * [--systemd-cgroup] args...` for container c, asynchronously: cb gets the
+   * result on a later loop turn.  child_stdio: fds for the child's 0,1,2
+   * (create/exec hand the container its stdio), or NULL to capture
+   * stdout/stderr, with stdin_data written to its stdin. */
+  int (*rt_run) (shim_host *h, container *c, const char *const *args, const int *child_stdio,
+                 const char *stdin_data, rt_cb cb, void *data, sc_error *err);
+  /* absolute path of a runtime binary */
+  int (*find_runtime) (shim_host *h, const char *name, char **path, sc_error *err);
+  int (*kill) (shim_host *h, pid_t pid, int sig, sc_error *err);
+  /* cb once pid exits (at once if it already did); unwatch forgets it */
+  void (*watch_exit) (shim_host *h, pid_t pid, exit_cb cb, void *data);
+  void (*unwatch_exit) (shim_host *h, pid_t pid);
+  /* mounts onto <bundle>/rootfs, counted in c->mounts */
+  int (*mount_rootfs) (shim_host *h, container *c, Containerd__Types__Mount **mounts, size_t n,
+                       sc_error *err);
+  void (*unmount_rootfs) (shim_host *h, container *c);
+  /* path is a directory */
+  int (*stat_bundle) (shim_host *h, const char *path, sc_error *err);
+  int (*read_spec) (shim_host *h, const char *path, json_t **spec, sc_error *err);
+  int (*write_file) (shim_host *h, const char *path, const char *text, sc_error *err);
+  int (*read_pid) (shim_host *h, const char *path, pid_t *pid, sc_error *err);
+  void (*remove_file) (shim_host *h, const char *path);
+  /* stdio: builds the container-side fds for p (pipes for paths that are
+   * set, /dev/null otherwise; with a terminal, a console socket instead) */
+  int (*stdio_prepare) (shim_host *h, process *p, int child_fds[3], char **console_path,
+                        sc_error *err);
+  /* after the runtime call: closes the child ends, opens the FIFOs, copies */
+  int (*stdio_start) (shim_host *h, process *p, sc_error *err);
+  void (*stdio_close_stdin) (shim_host *h, process *p);
+  int (*stdio_resize) (shim_host *h, process *p, uint32_t width, uint32_t height, sc_error *err);
+  /* cb once all of p's output is copied, or after timeout_ms */
+  void (*stdio_when_drained) (shim_host *h, process *p, int64_t timeout_ms, void (*cb) (void *),
+                              void *data);
+  void (*stdio_free) (shim_host *h, process *p);
+  void (*publish) (shim_host *h, const char *topic, const ProtobufCMessage *event);
+  /* Shutdown with no task left: the daemon exits after the reply */
+  void (*request_shutdown) (shim_host *h);
+} shim_host_ops;
+
+struct shim_host
+{
+  const shim_host_ops *ops;
+};
+
+/* HOST (h, op, args...) calls h's op with h first. */
+#define HOST(h, op, ...) ((h)->ops->op ((h), ##__VA_ARGS__))
 
 #endif

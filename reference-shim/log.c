@@ -6,15 +6,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "fault.h"
+#include "ids.h"
+#include "log.h"
 
-bool shim_debug = false;
-int shim_log_fd = 2;
+shim_log_settings shim_logging = { .fd = 2 };
 
 void
 shim_log (const char *level, const char *fmt, ...)
 {
-  if (shim_log_fd < 0 || (strcmp (level, "debug") == 0 && !shim_debug) || fault ("no-log"))
+  if (shim_logging.fd < 0 || (strcmp (level, "debug") == 0 && !shim_logging.debug) || fault ("no-log"))
     return;
   char msg[2048];
   va_list ap;
@@ -31,11 +32,11 @@ shim_log (const char *level, const char *fmt, ...)
   int n = snprintf (line, sizeof (line),
                     "time=\"%s.%09ldZ\" level=%s msg=\"%s\" runtime=" REFSHIM_RUNTIME
                     " namespace=%s id=%s\n",
-                    when, ts.tv_nsec, level, msg, S.ns ? S.ns : "", S.id ? S.id : "");
+                    when, ts.tv_nsec, level, msg, shim_logging.ns ? shim_logging.ns : "", shim_logging.id ? shim_logging.id : "");
   if (n > 0)
     {
       /* the log FIFO is non-blocking: a log line is never worth a stall */
-      ssize_t w = write (shim_log_fd, line, (size_t) n < sizeof (line) ? (size_t) n : sizeof (line) - 1);
+      ssize_t w = write (shim_logging.fd, line, (size_t) n < sizeof (line) ? (size_t) n : sizeof (line) - 1);
       (void) w;
     }
 }

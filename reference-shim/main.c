@@ -8,7 +8,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "bootstrap.h"
+#include "daemon.h"
+#include "error.h"
+#include "fault.h"
+#include "flags.h"
+#include "ids.h"
+#include "log.h"
 
 static const char *const string_flags[] = { "namespace", "id", "address", "publish-binary",
                                             "bundle",    "socket", NULL };
@@ -143,7 +149,7 @@ main (int argc, char **argv)
 #endif
       return 0;
     }
-  shim_debug = f.debug;
+  shim_logging.debug = f.debug;
   if ((f.ns == NULL || *f.ns == '\0') && !fault ("namespace-optional"))
     {
       fprintf (stderr, "%s: shim namespace cannot be empty\n", REFSHIM_RUNTIME);

@@ -1,7 +1,4 @@
-/* SIGCHLD through a signalfd: every child (runtime CLI calls, and container
- * processes re-parented to us as child subreaper) is reaped here and routed
- * to whoever waits for it.  Exits of pids nobody knows yet (a container that
- * exits before we read its pid file) are kept until claimed. */
+/* containerd-shim-ref-v1: SIGCHLD through a signalfd (reaper.h). */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -11,15 +8,15 @@
 #include <unistd.h>
 
 #include "pb.h"
-#include "shim.h"
+#include "reaper.h"
 
-typedef struct rt_watch
+typedef struct watch
 {
-  struct rt_watch *next;
+  struct watch *next;
   pid_t pid;
-  void (*cb) (pid_t, int, void *);
+  reaper_exit_cb cb;
   void *data;
-} rt_watch;
+} watch;
 
 typedef struct early_exit
 {
@@ -30,87 +27,93 @@ typedef struct early_exit
 
 #define EARLY_MAX 1024
 
-static int sfd = -1;
-static sc_watch sig_watch;
-static rt_watch *watches;
-static early_exit early[EARLY_MAX];
-static size_t nearly;
-
-void
-reaper_watch_runtime (pid_t pid, void (*cb) (pid_t, int, void *), void *data)
+struct reaper
 {
-  rt_watch *w = sc_xcalloc (1, sizeof (*w));
-  w->pid = pid;
-  w->cb = cb;
-  w->data = data;
-  w->next = watches;
-  watches = w;
-  /* it may already have been reaped before we registered */
-  int st;
-  int64_t at;
-  if (reaper_take_early_exit (pid, &st, &at))
-    {
-      watches = w->next;
-      free (w);
-      cb (pid, st, data);
-    }
-}
+  int sfd;
+  sc_watch sig_watch;
+  reaper_term_cb on_term;
+  void *term_data;
+  watch *watches;
+  early_exit early[EARLY_MAX];
+  size_t nearly;
+};
 
-bool
-reaper_take_early_exit (pid_t pid, int *status, int64_t *at_ns)
+static bool
+take_early_exit (reaper *r, pid_t pid, early_exit *out)
 {
-  for (size_t i = 0; i < nearly; i++)
-    if (early[i].pid == pid)
+  for (size_t i = 0; i < r->nearly; i++)
+    if (r->early[i].pid == pid)
       {
-        *status = early[i].status;
-        *at_ns = early[i].at_ns;
-        early[i] = early[--nearly];
+        *out = r->early[i];
+        r->early[i] = r->early[--r->nearly];
         return true;
       }
   return false;
 }
 
-static void
-dispatch (pid_t pid, int status)
+void
+reaper_watch (reaper *r, pid_t pid, reaper_exit_cb cb, void *data)
 {
-  int64_t now = sc_now_wall_ns ();
-  for (rt_watch **pp = &watches; *pp; pp = &(*pp)->next)
+  early_exit e;
+  if (take_early_exit (r, pid, &e))
+    {
+      cb (pid, e.status, e.at_ns, data);
+      return;
+    }
+  watch *w = sc_xcalloc (1, sizeof (*w));
+  w->pid = pid;
+  w->cb = cb;
+  w->data = data;
+  w->next = r->watches;
+  r->watches = w;
+}
+
+void
+reaper_unwatch (reaper *r, pid_t pid)
+{
+  for (watch **pp = &r->watches; *pp; pp = &(*pp)->next)
     if ((*pp)->pid == pid)
       {
-        rt_watch *w = *pp;
+        watch *w = *pp;
         *pp = w->next;
-        w->cb (pid, status, w->data);
         free (w);
         return;
       }
-  process *p = task_process_by_pid (pid);
-  if (p)
+}
+
+static void
+dispatch (reaper *r, pid_t pid, int status)
+{
+  int64_t now = sc_now_wall_ns ();
+  for (watch **pp = &r->watches; *pp; pp = &(*pp)->next)
+    if ((*pp)->pid == pid)
+      {
+        watch *w = *pp;
+        *pp = w->next;
+        w->cb (pid, status, now, w->data);
+        free (w);
+        return;
+      }
+  if (r->nearly == EARLY_MAX)
     {
-      task_process_exited (p, status, now);
-      return;
+      memmove (r->early, r->early + 1, (EARLY_MAX - 1) * sizeof (r->early[0]));
+      r->nearly--;
     }
-  if (nearly == EARLY_MAX)
-    {
-      memmove (early, early + 1, (EARLY_MAX - 1) * sizeof (early[0]));
-      nearly--;
-    }
-  early[nearly++] = (early_exit){ pid, status, now };
+  r->early[r->nearly++] = (early_exit){ pid, status, now };
 }
 
 static void
 on_signal (sc_watch *w, uint32_t events)
 {
+  reaper *r = w->data;
   struct signalfd_siginfo si;
   bool chld = false;
-  while (read (sfd, &si, sizeof (si)) == (ssize_t) sizeof (si))
+  while (read (r->sfd, &si, sizeof (si)) == (ssize_t) sizeof (si))
     {
       if (si.ssi_signo == SIGCHLD)
         chld = true;
-      else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
-        {
-          shim_log ("info", "signal %u: shutting down", si.ssi_signo);
-          shim_request_shutdown ();
-        }
+      else if ((si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) && r->on_term)
+        r->on_term ((int) si.ssi_signo, r->term_data);
     }
   if (!chld)
     return;
@@ -120,12 +123,12 @@ on_signal (sc_watch *w, uint32_t events)
       pid_t pid = waitpid (-1, &st, WNOHANG);
       if (pid <= 0)
         break;
-      dispatch (pid, st);
+      dispatch (r, pid, st);
     }
 }
 
 int
-reaper_init (char **errmsg)
+reaper_new (sc_loop *loop, reaper_term_cb on_term, void *data, reaper **out, sc_error *err)
 {
   sigset_t set;
   sigemptyset (&set);
@@ -133,18 +136,21 @@ reaper_init (char **errmsg)
   sigaddset (&set, SIGTERM);
   sigaddset (&set, SIGINT);
   sigprocmask (SIG_BLOCK, &set, NULL);
-  sfd = signalfd (-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (sfd < 0)
+  reaper *r = sc_xcalloc (1, sizeof (*r));
+  r->on_term = on_term;
+  r->term_data = data;
+  r->sfd = signalfd (-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (r->sfd < 0)
     {
-      *errmsg = sc_xasprintf ("signalfd: %s", strerror (errno));
-      return -1;
+      free (r);
+      return sc_error_make (err, errno, "signalfd");
     }
-  sc_error err = SC_ERROR_INIT;
-  if (sc_watch_start (S.loop, &sig_watch, sfd, EPOLLIN, on_signal, NULL, &err) < 0)
+  if (sc_watch_start (loop, &r->sig_watch, r->sfd, EPOLLIN, on_signal, r, err) < 0)
     {
-      *errmsg = sc_xstrdup (err.msg);
-      sc_error_release (&err);
-      return -1;
+      close (r->sfd);
+      free (r);
+      return sc_error_wrap (err, "reaper");
     }
+  *out = r;
   return 0;
 }

@@ -10,12 +10,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "rtout.h"
+#include "runtime.h"
 
 extern char **environ;
 
 typedef struct rt_call
 {
+  sc_loop *loop;
+  char *logpath;            /* the runtime's --log, read when it failed */
   rt_cb cb;
   void *data;
   pid_t pid;
@@ -30,6 +33,33 @@ typedef struct rt_call
   sc_timer eof_timer;
 } rt_call;
 
+/* runc writes {"level":"error","msg":...} lines to --log: the last one */
+static char *
+last_log_error (const char *path)
+{
+  FILE *f = fopen (path, "re");
+  if (f == NULL)
+    return NULL;
+  char *last = NULL;
+  char line[8192];
+  while (fgets (line, sizeof (line), f))
+    {
+      json_t *j = json_loads (line, 0, NULL);
+      if (j == NULL)
+        continue;
+      json_t *lv = json_object_get (j, "level");
+      json_t *msg = json_object_get (j, "msg");
+      if (json_is_string (lv) && strcmp (json_string_value (lv), "error") == 0 && json_is_string (msg))
+        {
+          free (last);
+          last = sc_xstrdup (json_string_value (msg));
+        }
+      json_decref (j);
+    }
+  fclose (f);
+  return last;
+}
+
 static void
 finish_if_done (rt_call *rc)
 {
@@ -42,10 +72,14 @@ finish_if_done (rt_call *rc)
       close (rc->in_fd);
     }
   rt_result r = { rc->status, rc->out ? rc->out : (char *) "", rc->out_len,
-                  rc->err ? rc->err : (char *) "" };
+                  rc->err ? rc->err : (char *) "", NULL };
+  if (!rt_ok (&r))
+    r.log_error = last_log_error (rc->logpath);
   rc->cb (&r, rc->data);
+  free (r.log_error);
   free (rc->out);
   free (rc->err);
+  free (rc->logpath);
   free (rc);
 }
 
@@ -131,7 +165,7 @@ eof_overdue (sc_timer *t)
 }
 
 static void
-on_exit_cb (pid_t pid, int status, void *data)
+on_exit_cb (pid_t pid, int status, int64_t at_ns, void *data)
 {
   rt_call *rc = data;
   rc->exited = true;
@@ -145,7 +179,7 @@ on_exit_cb (pid_t pid, int status, void *data)
         read_stream (rc, &rc->err_fd, &rc->err_w, &rc->err, &rc->err_len);
       if (rc->out_fd >= 0 || rc->err_fd >= 0)
         {
-          sc_timer_start (S.loop, &rc->eof_timer, 1000, eof_overdue, rc);
+          sc_timer_start (rc->loop, &rc->eof_timer, 1000, eof_overdue, rc);
           return;
         }
     }
@@ -163,12 +197,12 @@ close_pipes (int a[2], int b[2], int c[2])
 }
 
 int
-rt_run (container *c, const char *const *args, const int *child_stdio, const char *stdin_data,
-        rt_cb cb, void *data, char **errmsg)
+rt_run (sc_loop *loop, reaper *reap, const container *c, const char *const *args,
+        const int *child_stdio, const char *stdin_data, rt_cb cb, void *data, sc_error *err)
 {
   const char *argv[64];
   int k = 0;
-  char *root = c->root;
+  const char *root = c->root;
   char *logpath = sc_xasprintf ("%s/log.json", c->bundle);
   argv[k++] = c->runtime;
   argv[k++] = "--root";
@@ -189,10 +223,10 @@ rt_run (container *c, const char *const *args, const int *child_stdio, const cha
       if (pipe2 (outp, O_CLOEXEC | O_NONBLOCK) < 0 || pipe2 (errp, O_CLOEXEC | O_NONBLOCK) < 0
           || (stdin_data && pipe2 (inp, O_CLOEXEC | O_NONBLOCK) < 0))
         {
-          *errmsg = sc_xasprintf ("pipe: %s", strerror (errno));
+          int e = errno;
           free (logpath);
           close_pipes (outp, errp, inp);
-          return -1;
+          return sc_error_make (err, e, "pipe");
         }
     }
   pid_t pid = fork ();
@@ -229,14 +263,16 @@ rt_run (container *c, const char *const *args, const int *child_stdio, const cha
       dprintf (2, "exec %s: %s\n", argv[0], strerror (errno));
       _exit (127);
     }
-  free (logpath);
   if (pid < 0)
     {
-      *errmsg = sc_xasprintf ("fork: %s", strerror (errno));
+      int e = errno;
+      free (logpath);
       close_pipes (outp, errp, inp);
-      return -1;
+      return sc_error_make (err, e, "fork");
     }
   rt_call *rc = sc_xcalloc (1, sizeof (*rc));
+  rc->loop = loop;
+  rc->logpath = logpath;
   rc->cb = cb;
   rc->data = data;
   rc->pid = pid;
@@ -247,66 +283,18 @@ rt_run (container *c, const char *const *args, const int *child_stdio, const cha
       close (errp[1]);
       rc->out_fd = outp[0];
       rc->err_fd = errp[0];
-      sc_watch_start (S.loop, &rc->out_w, rc->out_fd, EPOLLIN, on_out, rc, NULL);
-      sc_watch_start (S.loop, &rc->err_w, rc->err_fd, EPOLLIN, on_err, rc, NULL);
+      sc_watch_start (loop, &rc->out_w, rc->out_fd, EPOLLIN, on_out, rc, NULL);
+      sc_watch_start (loop, &rc->err_w, rc->err_fd, EPOLLIN, on_err, rc, NULL);
       if (stdin_data)
         {
           close (inp[0]);
           rc->in_fd = inp[1];
           rc->in_data = stdin_data;
           rc->in_len = strlen (stdin_data);
-          sc_watch_start (S.loop, &rc->in_w, rc->in_fd, EPOLLOUT, on_in, rc, NULL);
+          sc_watch_start (loop, &rc->in_w, rc->in_fd, EPOLLOUT, on_in, rc, NULL);
         }
     }
-  reaper_watch_runtime (pid, on_exit_cb, rc);
+  reaper_watch (reap, pid, on_exit_cb, rc);
   return 0;
 }
 
-bool
-rt_ok (const rt_result *r)
-{
-  return WIFEXITED (r->status) && WEXITSTATUS (r->status) == 0;
-}
-
-char *
-rt_error_message (container *c, const rt_result *r)
-{
-  /* runc writes {"level":"error","msg":...} lines to --log */
-  char *path = sc_xasprintf ("%s/log.json", c->bundle);
-  FILE *f = fopen (path, "r");
-  free (path);
-  char *last = NULL;
-  if (f)
-    {
-      char line[8192];
-      while (fgets (line, sizeof (line), f))
-        {
-          json_t *j = json_loads (line, 0, NULL);
-          if (j == NULL)
-            continue;
-          json_t *lv = json_object_get (j, "level");
-          json_t *msg = json_object_get (j, "msg");
-          if (json_is_string (lv) && strcmp (json_string_value (lv), "error") == 0
-              && json_is_string (msg))
-            {
-              free (last);
-              last = sc_xstrdup (json_string_value (msg));
-            }
-          json_decref (j);
-        }
-      fclose (f);
-    }
-  if (last)
-    return last;
-  const char *text = r->err && *r->err ? r->err : r->out;
-  if (text && *text)
-    {
-      size_t n = strlen (text);
-      while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
-        n--;
-      return sc_xstrndup (text, n);
-    }
-  if (WIFSIGNALED (r->status))
-    return sc_xasprintf ("runtime killed by signal %d", WTERMSIG (r->status));
-  return sc_xasprintf ("runtime exited %d", WEXITSTATUS (r->status));
-}

@@ -7,7 +7,7 @@
 
 #include "containerd/cgroups/metrics.pb-c.h"
 #include "pb.h"
-#include "shim.h"
+#include "stats.h"
 
 static uint64_t
 u64 (json_t *o, const char *key)
@@ -32,20 +32,20 @@ mem_entry (Io__Containerd__Cgroups__V1__MemoryEntry *e, json_t *o)
 
 int
 stats_from_runtime_json (const char *text, size_t len, uint8_t **out, size_t *out_len,
-                         char **errmsg)
+                         sc_error *err)
 {
   json_error_t jerr;
   json_t *root = json_loadb (text, len, JSON_DISABLE_EOF_CHECK, &jerr);
   if (root == NULL)
     {
-      *errmsg = sc_xasprintf ("runtime stats are not JSON: %s", jerr.text);
+      sc_error_make (err, 0, "runtime stats are not JSON: %s", jerr.text);
       return -1;
     }
   json_t *d = json_object_get (root, "data");
   if (!json_is_object (d))
     {
       json_decref (root);
-      *errmsg = sc_xstrdup ("runtime stats have no \"data\" object");
+      sc_error_make (err, 0, "runtime stats have no \"data\" object");
       return -1;
     }
   Io__Containerd__Cgroups__V1__Metrics m = IO__CONTAINERD__CGROUPS__V1__METRICS__INIT;

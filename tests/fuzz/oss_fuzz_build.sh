@@ -7,7 +7,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d /tmp/shimcheck-ossfuzz.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-targets="ttrpc_frame ttrpc_server task_dispatch oci_config events_and_bootstrap"
+targets=$(grep -v '^#' "$root/fuzz/targets" | tr '\n' ' ')
 fail() { echo "not ok: $*"; exit 1; }
 run_build() { # name CC CXX CFLAGS ENGINE
   local name=$1

@@ -14,7 +14,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "shim.h"
+#include "fault.h"
+#include "ids.h"
+#include "procio.h"
 
 #define COPY_BUF 65536
 
@@ -35,6 +37,7 @@ typedef struct copy
 struct stdio
 {
   process *p;
+  sc_loop *loop;
   int child[3];          /* container side, passed to the runtime */
   int ours[3];           /* our pipe ends: [0] write to container stdin, [1][2] read */
   int fifo[3];           /* client FIFOs: [0] reader of stdin, [1][2] O_RDWR writers */
@@ -137,7 +140,7 @@ copy_update (copy *c)
   if (want_src != c->src_on)
     {
       if (want_src)
-        c->src_on = sc_watch_start (S.loop, &c->src_w, c->src, EPOLLIN, on_src, c, NULL) == 0;
+        c->src_on = sc_watch_start (c->owner->loop, &c->src_w, c->src, EPOLLIN, on_src, c, NULL) == 0;
       else
         {
           sc_watch_stop (&c->src_w);
@@ -147,7 +150,7 @@ copy_update (copy *c)
   if (want_dst != c->dst_on)
     {
       if (want_dst)
-        c->dst_on = sc_watch_start (S.loop, &c->dst_w, c->dst, EPOLLOUT, on_dst, c, NULL) == 0;
+        c->dst_on = sc_watch_start (c->owner->loop, &c->dst_w, c->dst, EPOLLOUT, on_dst, c, NULL) == 0;
       else
         {
           sc_watch_stop (&c->dst_w);
@@ -232,14 +235,13 @@ strip_scheme (const char *uri, const char **scheme)
   return uri;
 }
 
-static int console_counter;
-
 int
-stdio_prepare (process *p, int child_fds[3], char **console_path, char **errmsg)
+stdio_prepare (stdio_env *env, process *p, int child_fds[3], char **console_path, sc_error *err)
 {
   stdio *io = sc_xcalloc (1, sizeof (*io));
   p->io = io;
   io->p = p;
+  io->loop = env->loop;
   for (int i = 0; i < 3; i++)
     io->child[i] = io->ours[i] = io->fifo[i] = -1;
   io->stdin_closer = io->console_listen = io->master = -1;
@@ -259,36 +261,31 @@ stdio_prepare (process *p, int child_fds[3], char **console_path, char **errmsg)
       const char *path = strip_scheme (paths[i], &scheme);
       if (strcmp (scheme, "binary") == 0)
         {
-          *errmsg = sc_xasprintf ("binary:// logging (%s) is not supported by %s", paths[i],
-                                  REFSHIM_NAME);
-          return -1;
+          return sc_error_make (err, 0, "binary:// logging (%s) is not supported by %s", paths[i],
+                                REFSHIM_NAME);
         }
       if (strcmp (scheme, "unknown") == 0)
         {
-          *errmsg = sc_xasprintf ("unknown STDIO scheme in %s", paths[i]);
-          return -1;
+          return sc_error_make (err, 0, "unknown STDIO scheme in %s", paths[i]);
         }
       if (strcmp (scheme, "file") == 0)
         {
           if (i == 0)
             {
-              *errmsg = sc_xstrdup ("file:// is only valid for stdout and stderr");
-              return -1;
+              return sc_error_make (err, 0, "file:// is only valid for stdout and stderr");
             }
           /* the container writes the file itself: no copy */
           io->child[i] = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
           if (io->child[i] < 0)
             {
-              *errmsg = sc_xasprintf ("open %s: %s", path, strerror (errno));
-              return -1;
+              return sc_error_make (err, errno, "open %s", path);
             }
           continue;
         }
       struct stat st;
       if (stat (path, &st) < 0)
         {
-          *errmsg = sc_xasprintf ("open %s: %s", path, strerror (errno));
-          return -1;
+          return sc_error_make (err, errno, "open %s", path);
         }
       if (i == 0)
         {
@@ -302,8 +299,7 @@ stdio_prepare (process *p, int child_fds[3], char **console_path, char **errmsg)
         io->fifo[i] = open (path, (S_ISFIFO (st.st_mode) ? O_RDWR : O_WRONLY) | O_NONBLOCK | O_CLOEXEC);
       if (io->fifo[i] < 0)
         {
-          *errmsg = sc_xasprintf ("open %s: %s", path, strerror (errno));
-          return -1;
+          return sc_error_make (err, errno, "open %s", path);
         }
     }
 
@@ -311,11 +307,10 @@ stdio_prepare (process *p, int child_fds[3], char **console_path, char **errmsg)
     {
       if (p->out == NULL || *p->out == '\0')
         {
-          *errmsg = sc_xstrdup ("a terminal needs stdout");
-          return -1;
+          return sc_error_make (err, 0, "a terminal needs stdout");
         }
       io->console_path = sc_xasprintf ("%s/pty-%d-%d.sock", REFSHIM_SOCKET_DIR, (int) getpid (),
-                                       ++console_counter);
+                                       ++env->consoles);
       struct sockaddr_un sa = { .sun_family = AF_UNIX };
       snprintf (sa.sun_path, sizeof (sa.sun_path), "%s", io->console_path);
       io->console_listen = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -323,8 +318,7 @@ stdio_prepare (process *p, int child_fds[3], char **console_path, char **errmsg)
       if (io->console_listen < 0 || bind (io->console_listen, (struct sockaddr *) &sa, sizeof (sa)) < 0
           || chmod (io->console_path, 0600) < 0 || listen (io->console_listen, 1) < 0)
         {
-          *errmsg = sc_xasprintf ("console socket %s: %s", io->console_path, strerror (errno));
-          return -1;
+          return sc_error_make (err, errno, "console socket %s", io->console_path);
         }
       *console_path = io->console_path;
       for (int i = 0; i < 3; i++)
@@ -339,8 +333,7 @@ stdio_prepare (process *p, int child_fds[3], char **console_path, char **errmsg)
       int pp[2];
       if (pipe2 (pp, O_CLOEXEC) < 0)
         {
-          *errmsg = sc_xasprintf ("pipe: %s", strerror (errno));
-          return -1;
+          return sc_error_make (err, errno, "pipe");
         }
       if (i == 0)
         io->child[0] = pp[0], io->ours[0] = pp[1];
@@ -359,7 +352,7 @@ stdio_prepare (process *p, int child_fds[3], char **console_path, char **errmsg)
   return 0;
 }
 
-void
+static void
 stdio_close_child_fds (process *p)
 {
   if (p->io)
@@ -368,13 +361,12 @@ stdio_close_child_fds (process *p)
 }
 
 static int
-receive_master (stdio *io, char **errmsg)
+receive_master (stdio *io, sc_error *err)
 {
   int conn = accept4 (io->console_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (conn < 0)
     {
-      *errmsg = sc_xasprintf ("console socket: runtime sent no terminal: %s", strerror (errno));
-      return -1;
+      return sc_error_make (err, errno, "console socket: runtime sent no terminal");
     }
   char name[256];
   struct iovec iov = { name, sizeof (name) };
@@ -390,21 +382,20 @@ receive_master (stdio *io, char **errmsg)
   struct cmsghdr *cm = n >= 0 ? CMSG_FIRSTHDR (&msg) : NULL;
   if (cm == NULL || cm->cmsg_type != SCM_RIGHTS)
     {
-      *errmsg = sc_xstrdup ("console socket: no pty master received");
-      return -1;
+      return sc_error_make (err, 0, "console socket: no pty master received");
     }
   memcpy (&io->master, CMSG_DATA (cm), sizeof (int));
   return 0;
 }
 
 int
-stdio_start (process *p, char **errmsg)
+stdio_start (process *p, sc_error *err)
 {
   stdio *io = p->io;
   stdio_close_child_fds (p);
   if (p->terminal)
     {
-      if (receive_master (io, errmsg) < 0)
+      if (receive_master (io, err) < 0)
         return -1;
       closefd (&io->console_listen);
       unlink (io->console_path);
@@ -430,12 +421,14 @@ stdio_close_stdin (process *p)
 }
 
 int
-stdio_resize (process *p, uint32_t width, uint32_t height)
+stdio_resize (process *p, uint32_t width, uint32_t height, sc_error *err)
 {
   if (p->io == NULL || p->io->master < 0)
     return 0; /* no console: a no-op, as in the runc shim */
   struct winsize ws = { .ws_row = (unsigned short) height, .ws_col = (unsigned short) width };
-  return ioctl (p->io->master, TIOCSWINSZ, &ws);
+  if (ioctl (p->io->master, TIOCSWINSZ, &ws) < 0)
+    return sc_error_make (err, 0, "%s", strerror (errno));
+  return 0;
 }
 
 static void
@@ -463,7 +456,7 @@ stdio_when_drained (process *p, int64_t timeout_ms, void (*cb) (void *), void *d
     }
   io->drained_cb = cb;
   io->drained_data = data;
-  sc_timer_start (S.loop, &io->drain_timer, timeout_ms, drain_timeout, io);
+  sc_timer_start (io->loop, &io->drain_timer, timeout_ms, drain_timeout, io);
 }
 
 void

@@ -1,0 +1,13 @@
+/* containerd-shim-ref-v1: the serving daemon.  One epoll loop holds the
+ * ttrpc server, the reaper, the event publisher and every stdio copy; the
+ * task service (service.h) acts through the real host (host_real.h). */
+#ifndef REFSHIM_DAEMON_H
+#define REFSHIM_DAEMON_H
+
+#include "flags.h"
+
+/* serves on fd 3 (or f->socket) until Shutdown with no task left, or
+ * SIGTERM/SIGINT; exits the process */
+int serve (const shim_flags *f);
+
+#endif
