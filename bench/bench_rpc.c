@@ -18,6 +18,7 @@
 #include "oci_spec.h"
 #include "pb.h"
 #include "ttrpc_server.h"
+#include "services.h"
 
 typedef struct stats
 {

@@ -33,6 +33,7 @@
 #include "oci_spec.h"
 #include "pb.h"
 #include "records.h"
+#include "services.h"
 
 #define NIDS 3
 #define MAX_SEEDS 4096

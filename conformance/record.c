@@ -41,6 +41,7 @@
 #include "status.h"
 #include "task_client.h"
 #include "ttrpc/ttrpc.pb-c.h"
+#include "services.h"
 
 #define MAX_PENDING 256
 

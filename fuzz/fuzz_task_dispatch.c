@@ -28,7 +28,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "address.h"
 #include "fake_host.h"
 #include "jobs.h"
 #include "log.h"
@@ -296,9 +295,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
 #ifdef SHIMCHECK_FUZZ_ENGINE
 /* libFuzzer's custom mutator: keeps the record framing valid and, half the
- * time, the payload a decodable request of its method (harness/mutate.c),
+ * time, the payload a decodable request of its method (harness/fuzz/mutate.c),
  * so mutations reach the handlers instead of the unmarshal error. */
 #include "mutate.h"
+#include "services.h"
 
 size_t LLVMFuzzerMutate (uint8_t *data, size_t size, size_t max_size);
 size_t LLVMFuzzerCustomMutator (uint8_t *data, size_t size, size_t max_size, unsigned int seed);

@@ -1,5 +1,5 @@
 /* Fuzz target: the byte stream of one connection into our ttrpc server
- * (harness/ttrpc_server.c on the event loop, over a socketpair), with a
+ * (harness/rpc/ttrpc_server.c on the event loop, over a socketpair), with a
  * handler table that echoes, fails, answers later, never answers and
  * decodes a protobuf payload.  The first byte picks the write chunking and
  * (half the time) a small frame limit, so the discard path is cheap to reach.

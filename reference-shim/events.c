@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "address.h"
 #include "containerd/events/service.pb-c.h"
 #include "pb.h"
 #include "events.h"
 #include "fault.h"
 #include "log.h"
 #include "ttrpc_client.h"
+#include "services.h"
 
 #define QUEUE_MAX 4096
 #define FORWARD_TIMEOUT_MS 5000

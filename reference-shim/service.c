@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "address.h"
 #include "containerd/events/task.pb-c.h"
 #include "fault.h"
 #include "host.h"
@@ -22,6 +21,7 @@
 #include "service.h"
 #include "status.h"
 #include "task_client.h"
+#include "services.h"
 
 #define NOT_CREATED "container not created: not found"
 

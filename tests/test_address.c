@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "address.h"
+#include "services.h"
 
 static int
 parse (const char *s, sc_shim_address *a, sc_error *err)

@@ -7,6 +7,7 @@
 
 #include "containerd/task/shim.pb-c.h"
 #include "ttrpc_client.h"
+#include "services.h"
 
 typedef struct sc_task_client
 {

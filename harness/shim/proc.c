@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pb.h"
+#include "clock.h"
 
 char *
 sc_find_executable (const char *name)

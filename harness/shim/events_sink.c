@@ -10,6 +10,7 @@
 #include "pb.h"
 #include "ttrpc_client.h"
 #include "ttrpc_server.h"
+#include "services.h"
 
 struct sc_events_sink
 {

@@ -1,4 +1,5 @@
 #include "address.h"
+#include "services.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pb.h"
+#include "clock.h"
 
 #define MAX_EVENTS 64
 

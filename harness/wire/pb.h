@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "clock.h"
 #include "google/protobuf/any.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
 
@@ -56,8 +57,5 @@ int64_t sc_ts_to_ns (const Google__Protobuf__Timestamp *ts);
 /* RFC 3339 in UTC into buf, "unset" for NULL/Go-zero. */
 const char *sc_ts_format (const Google__Protobuf__Timestamp *ts, char *buf, size_t len);
 
-/* Monotonic / wall clocks in ns. */
-int64_t sc_now_mono_ns (void);
-int64_t sc_now_wall_ns (void);
 
 #endif

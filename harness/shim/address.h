@@ -10,10 +10,6 @@
 
 #include "error.h"
 
-#define SC_TASK_V2_SERVICE "containerd.task.v2.Task"
-#define SC_TASK_V3_SERVICE "containerd.task.v3.Task"
-#define SC_EVENTS_SERVICE "containerd.services.events.ttrpc.v1.Events"
-
 typedef struct sc_shim_address
 {
   char *output;   /* the trimmed output */
