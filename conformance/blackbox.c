@@ -252,8 +252,17 @@ launch (fz *z, sc_error *err)
         protobuf_c_message_free_unpacked (&resp->base, NULL);
       return -1;
     }
-  z->pid = (pid_t) resp->shim_pid;
-  sc_shim_track (z->shim, z->pid);
+  /* fds are counted on the process the kernel shows serving the socket,
+   * not on whatever pid the shim names */
+  sc_shim_track (z->shim, (pid_t) resp->shim_pid);
+  z->pid = z->shim->daemon_pid;
+  if (z->pid <= 0)
+    {
+      sc_error_make (err, EPROTO, "no process of ours serves the address the shim printed");
+      sc_rpc_result_release (&res);
+      protobuf_c_message_free_unpacked (&resp->base, NULL);
+      return -1;
+    }
   protobuf_c_message_free_unpacked (&resp->base, NULL);
   sc_rpc_result_release (&res);
   z->baseline_fds = sc_pid_count_fds (z->pid);

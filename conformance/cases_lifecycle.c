@@ -20,7 +20,6 @@ CASE (bootstrap_start_prints_one_address)
   sc_shim *s = t_launch (t, "c1", b);
   t_note (t, "start printed \"%s\"%s", s->start.out, s->addr.json ? " (JSON bootstrap params)" : "");
   T_REQUIRE (t, s->addr.address && *s->addr.address, "no address");
-  free (b);
 }
 
 CASE (bootstrap_start_exits_promptly)
@@ -32,7 +31,6 @@ CASE (bootstrap_start_exits_promptly)
   t_note (t, "start exited in %.1f ms and released its stdout/stderr", s->start.elapsed_ns / 1e6);
   T_REQUIRE (t, s->start.elapsed_ns < t_ms (t, 5000) * 1000000, "start took %.1f s",
              s->start.elapsed_ns / 1e9);
-  free (b);
 }
 
 CASE (bootstrap_socket_is_private_path)
@@ -49,7 +47,6 @@ CASE (bootstrap_socket_is_private_path)
   t_note (t, "%s mode %04o", s->addr.name, st.st_mode & 07777);
   T_REQUIRE (t, (st.st_mode & 0077) == 0, "socket mode %04o lets group/other connect",
              st.st_mode & 07777);
-  free (b);
 }
 
 CASE (bootstrap_second_start_same_address)
@@ -68,36 +65,33 @@ CASE (bootstrap_second_start_same_address)
   char *addr2 = second && second->addr.address ? sc_xstrdup (second->addr.address) : NULL;
   t_record_address (t, addr2);
   if (second)
-    second->daemon_pid = 0; /* the shared daemon belongs to the first */
+    sc_shim_forget_daemon (second); /* the shared daemon belongs to the first */
   sc_shim_free (second);
   T_REQUIRE (t, rc == 0, "second start: %s", err.msg);
   t_note (t, "first %s, second %s", first->addr.address, addr2);
   T_REQUIRE (t, strcmp (first->addr.address, addr2) == 0,
              "two tasks of one group got different shims");
   free (addr2);
-  free (b1);
-  free (b2);
 }
 
 CASE (bootstrap_delete_after_sigkill)
 {
   uint32_t pid = t_running (t, "c1", NULL);
   sc_shim *s = t->shim;
-  T_REQUIRE (t, s->daemon_pid > 0, "shim pid unknown");
-  kill (s->daemon_pid, SIGKILL);
+  T_REQUIRE (t, sc_shim_signal (s, SIGKILL) == 0, "no serving daemon identified to kill");
   sc_shim_wait_exit (s, t_ms (t, 5000));
   sc_shim_disconnect (s);
   Containerd__Task__V2__DeleteResponse *d = NULL;
   sc_run_result run;
   sc_error err = SC_ERROR_INIT;
   int rc = sc_shim_delete (s, &d, &run, &err);
+  t_keep_pb (t, d);
   t_log (t, "delete stderr: %s", run.err);
   sc_run_result_release (&run);
   T_REQUIRE (t, rc == 0, "%s", err.msg);
   char ts[64];
   t_note (t, "DeleteResponse pid %u exit_status %u exited_at %s", d->pid, d->exit_status,
           sc_ts_format (d->exited_at, ts, sizeof (ts)));
-  containerd__task__v2__delete_response__free_unpacked (d, NULL);
   /* the task the dead shim left must be gone once delete has run */
   T_REQUIRE (t, sc_pid_wait_gone ((pid_t) pid, t_ms (t, 3000), NULL) == 0,
              "task process %u still running after delete", pid);
@@ -122,7 +116,6 @@ CASE (bootstrap_namespace_required)
   sc_run_result_release (&r);
   sc_kill_pgrp_wait (r.pid, 1000);
   T_REQUIRE (t, failed, "start without -namespace succeeded");
-  free (b);
 }
 
 CASE (bootstrap_long_namespace_and_id)
@@ -166,43 +159,17 @@ CASE (bootstrap_version_flag)
 
 CASE (bootstrap_connect_reports_shim_pid)
 {
-  char *b = t_bundle (t, "c1", NULL, false);
-  sc_shim *s = t_launch (t, "c1", b);
+  sc_shim *s = t_launch (t, "c1", t_bundle (t, "c1", NULL, false));
+  /* the truth, from the kernel: the process of this case that holds the
+   * socket the shim printed */
+  T_REQUIRE (t, s->daemon_pid > 0, "no process of this case serves %s", s->addr.address);
   Containerd__Task__V2__ConnectRequest q = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
   q.id = (char *) "c1";
   Containerd__Task__V2__ConnectResponse *r = NULL;
-  char *msg = NULL;
-  int code = t_rpc (t, "Connect", &q.base, (ProtobufCMessage **) &r, &msg);
-  t_ok (t, code, &msg, "Connect");
-  uint32_t pid = r->shim_pid;
-  containerd__task__v2__connect_response__free_unpacked (r, NULL);
-  char exe_path[64], exe[4096] = "";
-  snprintf (exe_path, sizeof (exe_path), "/proc/%u/exe", pid);
-  ssize_t n = readlink (exe_path, exe, sizeof (exe) - 1);
-  if (n > 0)
-    exe[n] = '\0';
-  t_note (t, "shim_pid %u runs %s; start ran as pid %d", pid, n > 0 ? exe : "(nothing)",
-          (int) s->start.pid);
-  T_REQUIRE (t, pid > 0 && sc_pid_alive ((pid_t) pid), "shim_pid %u is not a live process", pid);
-  T_REQUIRE (t, (pid_t) pid != s->start.pid, "shim_pid is the start process, which has exited");
-  T_REQUIRE (t, strcmp (exe, t->cfg->shim) == 0, "shim_pid %u runs %s, not the shim %s", pid, exe,
-             t->cfg->shim);
-  /* and it is this case's daemon (other cases may run the same binary): its
-   * command line names our namespace */
-  char cl_path[64], cl[8192];
-  snprintf (cl_path, sizeof (cl_path), "/proc/%u/cmdline", pid);
-  FILE *f = fopen (cl_path, "r");
-  size_t cn = f ? fread (cl, 1, sizeof (cl) - 1, f) : 0;
-  if (f)
-    fclose (f);
-  bool ours = false;
-  for (size_t i = 0; i < cn; i += strlen (cl + i) + 1)
-    {
-      cl[cn] = '\0';
-      ours |= strcmp (cl + i, t->env.ns) == 0;
-    }
-  T_REQUIRE (t, ours, "shim_pid %u is a shim of another namespace, not the one just started", pid);
-  free (b);
+  T_OK (t, t_rpc (t, "Connect", &q.base, (ProtobufCMessage **) &r, NULL), "Connect");
+  t_note (t, "Connect shim_pid %u; the socket is served by pid %d (start ran as pid %d)",
+          r->shim_pid, (int) s->daemon_pid, (int) s->start.pid);
+  T_EQ (t, r->shim_pid, s->daemon_pid);
 }
 
 CASE (bootstrap_log_fifo_written)
@@ -221,7 +188,6 @@ CASE (bootstrap_containerd16_address)
   T_REQUIRE (t, !s->addr.json && strncmp (s->start.out, "unix://", 7) == 0,
              "containerd 1.6 reads start's output as a plain address; JSON bootstrap params "
              "need containerd >= 1.7");
-  free (b);
 }
 
 /* ------------------------------------------------------------------ create */
@@ -231,16 +197,13 @@ CASE (create_pid_matches_state)
   char *b = t_bundle (t, "c1", NULL, false);
   t_launch (t, "c1", b);
   uint32_t pid = 0;
-  char *msg = NULL;
-  t_ok (t, t_create (t, "c1", b, NULL, &pid, &msg), &msg, "Create");
+  T_OK (t, t_create (t, "c1", b, NULL, &pid, NULL), "Create");
   T_REQUIRE (t, pid > 0, "Create returned pid 0");
   Containerd__Task__V2__StateResponse *s = NULL;
-  t_ok (t, t_state (t, "c1", NULL, &s, &msg), &msg, "State");
+  T_OK (t, t_state (t, "c1", NULL, &s, NULL), "State");
   t_note (t, "Create pid %u, State pid %u status %d", pid, s->pid, s->status);
   bool ok = s->pid == pid && s->status == CONTAINERD__V1__TYPES__STATUS__CREATED;
-  containerd__task__v2__state_response__free_unpacked (s, NULL);
   T_REQUIRE (t, ok, "State must report the created pid and status CREATED");
-  free (b);
 }
 
 CASE (create_event_fields)
@@ -250,8 +213,7 @@ CASE (create_event_fields)
   sc_io io;
   t_io (t, "c1", false, true, &io);
   uint32_t pid = 0;
-  char *msg = NULL;
-  t_ok (t, t_create (t, "c1", b, &io, &pid, &msg), &msg, "Create");
+  T_OK (t, t_create (t, "c1", b, &io, &pid, NULL), "Create");
   const sc_event *e = t_event (t, "/tasks/create", "c1", NULL, 5000);
   T_REQUIRE (t, e->msg, "TaskCreate does not decode: %s", e->decode_error ? e->decode_error : e->type_url);
   const Containerd__Events__TaskCreate *c = (const void *) e->msg;
@@ -262,7 +224,6 @@ CASE (create_event_fields)
   T_REQUIRE (t, c->io && strcmp (c->io->stdout, io.out) == 0, "io.stdout does not echo the request");
   T_REQUIRE (t, strcmp (e->ns, t->env.ns) == 0, "envelope namespace %s, want %s", e->ns, t->env.ns);
   t_io_close (&io);
-  free (b);
 }
 
 CASE (create_duplicate_rejected)
@@ -270,20 +231,17 @@ CASE (create_duplicate_rejected)
   char *b = t_bundle (t, "c1", NULL, false);
   t_launch (t, "c1", b);
   char *msg = NULL;
-  t_ok (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, "Create");
+  T_OK (t, t_create (t, "c1", b, NULL, NULL, NULL), "Create");
   int code = t_create (t, "c1", b, NULL, NULL, &msg);
   t_not_ok (t, code, &msg, "second Create of c1");
-  free (b);
 }
 
 CASE (create_duplicate_already_exists)
 {
   char *b = t_bundle (t, "c1", NULL, false);
   t_launch (t, "c1", b);
-  char *msg = NULL;
-  t_ok (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, "Create");
-  t_code (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, SC_ALREADY_EXISTS, "second Create");
-  free (b);
+  T_OK (t, t_create (t, "c1", b, NULL, NULL, NULL), "Create");
+  T_CODE (t, t_create (t, "c1", b, NULL, NULL, NULL), SC_ALREADY_EXISTS, "second Create");
 }
 
 CASE (create_missing_bundle)
@@ -291,10 +249,8 @@ CASE (create_missing_bundle)
   char *b = t_bundle (t, "c1", NULL, false);
   t_launch (t, "c1", b);
   char *nob = sc_xasprintf ("%s/no-such-bundle", t->env.dir);
-  char *msg = NULL;
-  t_not_ok (t, t_create (t, "c2", nob, NULL, NULL, &msg), &msg, "Create with a missing bundle");
+  T_NOT_OK (t, t_create (t, "c2", nob, NULL, NULL, NULL), "Create with a missing bundle");
   free (nob);
-  free (b);
 }
 
 CASE (create_invalid_config)
@@ -302,14 +258,12 @@ CASE (create_invalid_config)
   json_t *bad = json_pack ("{s:s, s:{s:s}}", "ociVersion", "1.0.2", "root", "path", "rootfs");
   char *b = t_bundle_spec (t, "c1", bad); /* no process */
   t_launch (t, "c1", b);
-  char *msg = NULL;
-  t_not_ok (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, "Create with a config.json without process");
+  T_NOT_OK (t, t_create (t, "c1", b, NULL, NULL, NULL), "Create with a config.json without process");
   sc_events_sink_wait_count (t->env.sink, 1, t_ms (t, 500));
   T_REQUIRE (t, t_count_events (t, "/tasks/create", "c1", NULL) == 0, "TaskCreate for a failed Create");
   Containerd__Task__V2__ConnectRequest q = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
   q.id = (char *) "c1";
-  t_ok (t, t_rpc (t, "Connect", &q.base, NULL, &msg), &msg, "Connect after the failed Create");
-  free (b);
+  T_OK (t, t_rpc (t, "Connect", &q.base, NULL, NULL), "Connect after the failed Create");
 }
 
 CASE (create_missing_binary)
@@ -317,16 +271,14 @@ CASE (create_missing_binary)
   static const char *const args[] = { "notfound404", NULL };
   char *b = t_bundle (t, "c1", args, false);
   t_launch (t, "c1", b);
-  char *msg = NULL;
-  t_not_ok (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, "Create of a missing binary");
-  t_code (t, t_state (t, "c1", NULL, NULL, &msg), &msg, SC_NOT_FOUND, "State after the failed Create");
+  T_NOT_OK (t, t_create (t, "c1", b, NULL, NULL, NULL), "Create of a missing binary");
+  T_CODE (t, t_state (t, "c1", NULL, NULL, NULL), SC_NOT_FOUND, "State after the failed Create");
   sc_events_sink_wait_count (t->env.sink, 100, t_ms (t, 300));
   char *topics = t_topics (t, "c1");
   t_note (t, "events after the failed Create: \"%s\"", topics);
   bool none = *topics == '\0';
   free (topics);
   T_REQUIRE (t, none, "a failed Create published events");
-  free (b);
 }
 
 CASE (create_rootfs_mounts_honoured)
@@ -349,13 +301,12 @@ CASE (create_rootfs_mounts_honoured)
   r.bundle = b;
   r.rootfs = mounts;
   r.n_rootfs = 1;
-  char *msg = NULL;
-  t_ok (t, t_create_req (t, &r, NULL, &msg), &msg, "Create with a rootfs mount");
-  t_ok (t, t_start (t, "c1", NULL, NULL, &msg), &msg, "Start");
+  T_OK (t, t_create_req (t, &r, NULL, NULL), "Create with a rootfs mount");
+  T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
   uint32_t st = 99;
-  t_ok (t, t_wait (t, "c1", NULL, &st, NULL, &msg), &msg, "Wait");
+  T_OK (t, t_wait (t, "c1", NULL, &st, NULL, NULL), "Wait");
   T_REQUIRE (t, st == 0, "busybox not found in the mounted rootfs (exit %u)", st);
-  t_ok (t, t_delete (t, "c1", NULL, NULL, &msg), &msg, "Delete");
+  T_OK (t, t_delete (t, "c1", NULL, NULL, NULL), "Delete");
   /* a bind mount keeps st_dev: ask mountinfo whether rootfs is a mount point */
   char *rootfs = sc_xasprintf ("%s/rootfs", b);
   FILE *mi = fopen ("/proc/self/mountinfo", "r");
@@ -372,7 +323,6 @@ CASE (create_rootfs_mounts_honoured)
   t_note (t, "rootfs mount used by the task, and %s after Delete", mounted ? "STILL MOUNTED" : "unmounted");
   T_REQUIRE (t, !mounted, "%s is still a mount point after Delete", rootfs);
   free (rootfs);
-  free (b);
 }
 
 CASE (create_options_binary_name)
@@ -402,7 +352,6 @@ CASE (create_options_binary_name)
   T_REQUIRE (t, created, "options.binary_name was ignored");
   free (calls);
   free (wrapper);
-  free (b);
 }
 
 CASE (create_options_missing_runtime)
@@ -423,14 +372,12 @@ CASE (create_options_missing_runtime)
   t_not_ok (t, code, &msg, "Create with binary_name \"no-runc\"");
   T_REQUIRE (t, named, "the error does not name the runtime: %s", copy);
   free (copy);
-  free (b);
 }
 
 CASE (create_unknown_id_state_notfound)
 {
   t_launched (t, "c1");
-  char *msg = NULL;
-  t_code (t, t_state (t, "nope", NULL, NULL, &msg), &msg, SC_NOT_FOUND, "State of an unknown id");
+  T_CODE (t, t_state (t, "nope", NULL, NULL, NULL), SC_NOT_FOUND, "State of an unknown id");
 }
 
 /* ------------------------------------------------------------------ start */
@@ -439,11 +386,9 @@ CASE (start_running_state)
 {
   uint32_t pid = t_running (t, "c1", NULL);
   Containerd__Task__V2__StateResponse *s = NULL;
-  char *msg = NULL;
-  t_ok (t, t_state (t, "c1", NULL, &s, &msg), &msg, "State");
+  T_OK (t, t_state (t, "c1", NULL, &s, NULL), "State");
   bool ok = s->status == CONTAINERD__V1__TYPES__STATUS__RUNNING && s->pid == pid;
   t_note (t, "State status %d pid %u (Create pid %u)", s->status, s->pid, pid);
-  containerd__task__v2__state_response__free_unpacked (s, NULL);
   T_REQUIRE (t, ok, "State must be RUNNING with the created pid");
 }
 
@@ -466,12 +411,10 @@ CASE (start_pid_equals_create)
   char *b = t_bundle (t, "c1", NULL, false);
   t_launch (t, "c1", b);
   uint32_t cpid = 0, spid = 0;
-  char *msg = NULL;
-  t_ok (t, t_create (t, "c1", b, NULL, &cpid, &msg), &msg, "Create");
-  t_ok (t, t_start (t, "c1", NULL, &spid, &msg), &msg, "Start");
+  T_OK (t, t_create (t, "c1", b, NULL, &cpid, NULL), "Create");
+  T_OK (t, t_start (t, "c1", NULL, &spid, NULL), "Start");
   t_note (t, "Create pid %u, Start pid %u", cpid, spid);
   T_REQUIRE (t, cpid == spid && spid > 0, "Start pid differs from Create pid");
-  free (b);
 }
 
 CASE (start_stdout_delivered)
@@ -481,30 +424,26 @@ CASE (start_stdout_delivered)
   t_launch (t, "c1", b);
   sc_io io;
   t_io (t, "c1", false, true, &io);
-  char *msg = NULL;
-  t_ok (t, t_create (t, "c1", b, &io, NULL, &msg), &msg, "Create");
-  t_ok (t, t_start (t, "c1", NULL, NULL, &msg), &msg, "Start");
+  T_OK (t, t_create (t, "c1", b, &io, NULL, NULL), "Create");
+  T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
   size_t n;
   char *out = t_io_read (t, io.out_fd, 10000, &n);
   t_note (t, "stdout: \"%s\"", out);
   T_REQUIRE (t, strcmp (out, "hello-from-the-task\n") == 0, "stdout content differs");
   free (out);
   t_io_close (&io);
-  free (b);
 }
 
 CASE (start_twice_rejected)
 {
   t_running (t, "c1", NULL);
-  char *msg = NULL;
-  t_not_ok (t, t_start (t, "c1", NULL, NULL, &msg), &msg, "second Start");
+  T_NOT_OK (t, t_start (t, "c1", NULL, NULL, NULL), "second Start");
 }
 
 CASE (start_unknown_id_notfound)
 {
   t_launched (t, "c1");
-  char *msg = NULL;
-  t_code (t, t_start (t, "nope", NULL, NULL, &msg), &msg, SC_NOT_FOUND, "Start of an unknown id");
+  T_CODE (t, t_start (t, "nope", NULL, NULL, NULL), SC_NOT_FOUND, "Start of an unknown id");
 }
 
 CASE (start_hostname_from_spec)
@@ -514,15 +453,13 @@ CASE (start_hostname_from_spec)
   t_launch (t, "c1", b);
   sc_io io;
   t_io (t, "c1", false, true, &io);
-  char *msg = NULL;
-  t_ok (t, t_create (t, "c1", b, &io, NULL, &msg), &msg, "Create");
-  t_ok (t, t_start (t, "c1", NULL, NULL, &msg), &msg, "Start");
+  T_OK (t, t_create (t, "c1", b, &io, NULL, NULL), "Create");
+  T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
   char *out = t_io_read (t, io.out_fd, 10000, NULL);
   t_note (t, "hostname printed \"%s\"", out);
   T_REQUIRE (t, strcmp (out, "shimcheck\n") == 0, "hostname is not the spec's \"shimcheck\"");
   free (out);
   t_io_close (&io);
-  free (b);
 }
 
 /* ------------------------------------------------------------------ signal */
@@ -531,8 +468,7 @@ static void
 expect_exit (sc_t *t, const char *id, const char *exec_id, uint32_t want)
 {
   uint32_t st = 0;
-  char *msg = NULL;
-  t_ok (t, t_wait (t, id, exec_id, &st, NULL, &msg), &msg, "Wait");
+  T_OK (t, t_wait (t, id, exec_id, &st, NULL, NULL), "Wait");
   t_note (t, "Wait(%s%s%s) -> exit_status %u", id, exec_id ? "/" : "", exec_id ? exec_id : "", st);
   T_REQUIRE (t, st == want, "exit status %u, want %u", st, want);
 }
@@ -540,8 +476,7 @@ expect_exit (sc_t *t, const char *id, const char *exec_id, uint32_t want)
 CASE (signal_sigkill_137)
 {
   t_running (t, "c1", NULL);
-  char *msg = NULL;
-  t_ok (t, t_kill (t, "c1", NULL, SIGKILL, false, &msg), &msg, "Kill SIGKILL");
+  T_OK (t, t_kill (t, "c1", NULL, SIGKILL, false, NULL), "Kill SIGKILL");
   expect_exit (t, "c1", NULL, 137);
 }
 
@@ -553,9 +488,8 @@ trapping_task (sc_t *t, const char *script, sc_io *io)
   char *b = t_bundle (t, "c1", args, false);
   t_launch (t, "c1", b);
   t_io (t, "c1", false, true, io);
-  char *msg = NULL;
-  t_ok (t, t_create (t, "c1", b, io, NULL, &msg), &msg, "Create");
-  t_ok (t, t_start (t, "c1", NULL, NULL, &msg), &msg, "Start");
+  T_OK (t, t_create (t, "c1", b, io, NULL, NULL), "Create");
+  T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
   /* read until "ready" */
   char got[256] = "";
   size_t n = 0;
@@ -569,15 +503,13 @@ trapping_task (sc_t *t, const char *script, sc_io *io)
       got[n] = '\0';
     }
   T_REQUIRE (t, strstr (got, "ready"), "the task never said ready: \"%s\"", got);
-  free (b);
 }
 
 CASE (signal_sigterm_trapped)
 {
   sc_io io;
   trapping_task (t, "trap 'exit 42' TERM; echo ready; while true; do sleep 0.05; done", &io);
-  char *msg = NULL;
-  t_ok (t, t_kill (t, "c1", NULL, SIGTERM, false, &msg), &msg, "Kill SIGTERM");
+  T_OK (t, t_kill (t, "c1", NULL, SIGTERM, false, NULL), "Kill SIGTERM");
   expect_exit (t, "c1", NULL, 42);
   t_io_close (&io);
 }
@@ -586,8 +518,7 @@ CASE (signal_sigusr1_delivered)
 {
   sc_io io;
   trapping_task (t, "trap 'echo got-usr1; exit 3' USR1; echo ready; while true; do sleep 0.05; done", &io);
-  char *msg = NULL;
-  t_ok (t, t_kill (t, "c1", NULL, SIGUSR1, false, &msg), &msg, "Kill SIGUSR1");
+  T_OK (t, t_kill (t, "c1", NULL, SIGUSR1, false, NULL), "Kill SIGUSR1");
   expect_exit (t, "c1", NULL, 3);
   char *out = t_io_read (t, io.out_fd, 5000, NULL);
   t_note (t, "after the signal: \"%s\"", out);
@@ -602,12 +533,11 @@ CASE (signal_kill_all_reaches_execs)
    * exec does not, so only a signal to every process ends the exec */
   t_running (t, "c1", NULL);
   static const char *const sl[] = { "sleep", "3600", NULL };
-  char *msg = NULL;
-  t_ok (t, t_exec (t, "c1", "e1", sl, NULL, false, &msg), &msg, "Exec");
-  t_ok (t, t_start (t, "c1", "e1", NULL, &msg), &msg, "exec Start");
+  T_OK (t, t_exec (t, "c1", "e1", sl, NULL, false, NULL), "Exec");
+  T_OK (t, t_start (t, "c1", "e1", NULL, NULL), "exec Start");
   sc_waiter we;
   t_wait_async (t, "c1", "e1", &we);
-  t_ok (t, t_kill (t, "c1", NULL, SIGTERM, true, &msg), &msg, "Kill all SIGTERM");
+  T_OK (t, t_kill (t, "c1", NULL, SIGTERM, true, NULL), "Kill all SIGTERM");
   T_REQUIRE (t, t_wait_for (t, &we, 5000), "the exec's Wait never returned after kill all");
   t_note (t, "exec exit %u after kill all SIGTERM", we.status);
   T_REQUIRE (t, we.code == 0 && we.status == 143, "exec: %s, status %u", sc_code_name (we.code), we.status);
@@ -616,15 +546,13 @@ CASE (signal_kill_all_reaches_execs)
 CASE (signal_kill_unknown_id_notfound)
 {
   t_running (t, "c1", NULL);
-  char *msg = NULL;
-  t_code (t, t_kill (t, "nope", NULL, SIGKILL, false, &msg), &msg, SC_NOT_FOUND, "Kill of an unknown id");
+  T_CODE (t, t_kill (t, "nope", NULL, SIGKILL, false, NULL), SC_NOT_FOUND, "Kill of an unknown id");
 }
 
 CASE (signal_kill_unknown_exec_notfound)
 {
   t_running (t, "c1", NULL);
-  char *msg = NULL;
-  t_code (t, t_kill (t, "c1", "zz", SIGKILL, false, &msg), &msg, SC_NOT_FOUND, "Kill of an unknown exec");
+  T_CODE (t, t_kill (t, "c1", "zz", SIGKILL, false, NULL), SC_NOT_FOUND, "Kill of an unknown exec");
 }
 
 CASE (signal_kill_exited_notfound)
@@ -632,30 +560,26 @@ CASE (signal_kill_exited_notfound)
   static const char *const args[] = { "true", NULL };
   t_running (t, "c1", args);
   expect_exit (t, "c1", NULL, 0);
-  char *msg = NULL;
-  t_code (t, t_kill (t, "c1", NULL, SIGKILL, false, &msg), &msg, SC_NOT_FOUND, "Kill of an exited task");
+  T_CODE (t, t_kill (t, "c1", NULL, SIGKILL, false, NULL), SC_NOT_FOUND, "Kill of an exited task");
 }
 
 CASE (signal_kill_created_exec_rejected)
 {
   t_running (t, "c1", NULL);
   static const char *const sl[] = { "sleep", "3600", NULL };
-  char *msg = NULL;
-  t_ok (t, t_exec (t, "c1", "e1", sl, NULL, false, &msg), &msg, "Exec");
-  t_not_ok (t, t_kill (t, "c1", "e1", SIGKILL, false, &msg), &msg, "Kill of a not started exec");
+  T_OK (t, t_exec (t, "c1", "e1", sl, NULL, false, NULL), "Exec");
+  T_NOT_OK (t, t_kill (t, "c1", "e1", SIGKILL, false, NULL), "Kill of a not started exec");
 }
 
 CASE (signal_kill_created_task)
 {
   char *b = t_bundle (t, "c1", NULL, false);
   t_launch (t, "c1", b);
-  char *msg = NULL;
-  t_ok (t, t_create (t, "c1", b, NULL, NULL, &msg), &msg, "Create");
+  T_OK (t, t_create (t, "c1", b, NULL, NULL, NULL), "Create");
   sc_waiter w;
   t_wait_async (t, "c1", NULL, &w);
-  t_ok (t, t_kill (t, "c1", NULL, SIGKILL, false, &msg), &msg, "Kill SIGKILL of a created task");
+  T_OK (t, t_kill (t, "c1", NULL, SIGKILL, false, NULL), "Kill SIGKILL of a created task");
   T_REQUIRE (t, t_wait_for (t, &w, 10000), "Wait of the killed created task never returned");
   t_note (t, "Wait -> %s, exit %u", sc_code_name (w.code), w.status);
   T_REQUIRE (t, w.code == 0 && w.status == 137, "want exit 137");
-  free (b);
 }

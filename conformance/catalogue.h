@@ -83,7 +83,20 @@ struct sc_t
   char **tasks;       /* created and not deleted: teardown ends them */
   size_t ntasks;
   bool last_local;    /* the last RPC's status was made on our side (no reply) */
+  char *last_message; /* the last RPC's status message ("" for none) */
+  struct sc_owned
+  {
+    void *p;
+    void (*free_fn) (void *);
+  } *owned;           /* the case's arena: freed when the case ends, however it ends */
+  size_t nowned;
 };
+
+/* --- the case's arena: what a case keeps is freed when it ends (a failing
+ * assertion longjmps, so scope cleanup cannot run in case code) --- */
+void *t_keep (sc_t *t, void *p, void (*free_fn) (void *));
+void *t_keep_pb (sc_t *t, void *msg);  /* an unpacked protobuf-c message */
+char *t_keep_str (sc_t *t, char *s);   /* a heap string */
 
 /* --- outcome (never return) --- */
 void t_fail (sc_t *t, const char *fmt, ...) __attribute__ ((format (printf, 2, 3), noreturn));
@@ -102,8 +115,9 @@ void t_log (sc_t *t, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)
 int64_t t_ms (sc_t *t, int64_t ms); /* scaled deadline */
 
 /* --- bundles and the shim --- */
-/* A bundle <state>/<ns>/<id> whose root is the shared busybox rootfs (or, with
- * rootfs_dir NULL and own_rootfs, an empty rootfs/ to mount into). */
+/* A bundle <state>/<ns>/<id> for a spec running args (NULL: sleep 3600),
+ * whose root is the run's shared busybox rootfs.  The path is the case's
+ * (arena). */
 char *t_bundle (sc_t *t, const char *id, const char *const *args, bool terminal);
 char *t_bundle_spec (sc_t *t, const char *id, json_t *spec); /* takes spec */
 json_t *t_spec (sc_t *t, const char *const *args, bool terminal);
@@ -115,7 +129,9 @@ void t_launched (sc_t *t, const char *id);
 /* t_bundle + t_launch + Create + Start of `args` (NULL: sleep 3600) */
 uint32_t t_running (sc_t *t, const char *id, const char *const *args);
 
-/* --- RPCs: each is recorded in the transcript; they return the code --- */
+/* --- RPCs: each is recorded in the transcript; they return the code.  A
+ * decoded reply belongs to the case's arena (never free it); message, when
+ * not NULL, gets the status message (the caller's to free). --- */
 int t_rpc (sc_t *t, const char *method, const ProtobufCMessage *req, ProtobufCMessage **resp,
            char **message);
 /* Create with the request as given; adds the run's runtime options unless
@@ -153,16 +169,29 @@ void t_wait_async (sc_t *t, const char *id, const char *exec_id, sc_waiter *w);
 /* runs the loop until w answered or timeout; false on timeout */
 bool t_wait_for (sc_t *t, sc_waiter *w, int64_t timeout_ms);
 
-/* expectation helpers (fail the case otherwise).  They take the address of
- * the message variable the RPC filled, read it after the call (argument
- * evaluation order is unspecified in C), and free it. */
+/* Expectations (fail the case otherwise).  The T_* forms take the RPC call
+ * itself and read its status message from the case (t->last_message):
+ *   T_OK (t, t_start (t, "c1", NULL, &pid, NULL), "Start");
+ * the functions take the address of a message variable the RPC filled
+ * instead, read it after the call and free it. */
 void t_ok (sc_t *t, int code, char **message, const char *what);
 void t_not_ok (sc_t *t, int code, char **message, const char *what);
 void t_code (sc_t *t, int code, char **message, int want, const char *what);
+#define T_OK(t, rpc, what) t_ok ((t), (rpc), NULL, (what))
+#define T_NOT_OK(t, rpc, what) t_not_ok ((t), (rpc), NULL, (what))
+#define T_CODE(t, rpc, want, what) t_code ((t), (rpc), NULL, (want), (what))
+/* libuv-style: the failure names both expressions and both values */
+void t_expect_eq (sc_t *t, long long a, long long b, const char *ea, const char *eb,
+                  const char *file, int line);
+void t_expect_streq (sc_t *t, const char *a, const char *b, const char *ea, const char *eb,
+                     const char *file, int line);
+#define T_EQ(t, a, b) t_expect_eq ((t), (long long) (a), (long long) (b), #a, #b, __FILE__, __LINE__)
+#define T_STREQ(t, a, b) t_expect_streq ((t), (a), (b), #a, #b, __FILE__, __LINE__)
 
 /* --- events --- */
-/* index of the first event with topic for container id (and for /tasks/exit
- * process id pid_id, if non-NULL) at or after from; fails after timeout */
+/* the first event with topic about container_id (and, if exec_or_id is not
+ * NULL, whose exec_id, or id, is exec_or_id), waiting up to timeout_ms
+ * (scaled); the case fails if none arrives */
 const sc_event *t_event (sc_t *t, const char *topic, const char *container_id, const char *exec_or_id,
                          int64_t timeout_ms);
 /* topics of the events about container_id so far, "create,start,exit" style */

@@ -145,7 +145,7 @@ t_bundle_spec (sc_t *t, const char *id, json_t *spec)
   json_decref (spec);
   if (rc < 0)
     t_fail (t, "shimcheck: bundle %s: %s", id, err.msg);
-  return b;
+  return t_keep_str (t, b);
 }
 
 char *
@@ -268,9 +268,7 @@ t_launch (sc_t *t, const char *id, const char *bundle)
 void
 t_launched (sc_t *t, const char *id)
 {
-  char *b = t_bundle (t, id, NULL, false);
-  t_launch (t, id, b);
-  free (b);
+  t_launch (t, id, t_bundle (t, id, NULL, false));
 }
 
 uint32_t
@@ -280,13 +278,78 @@ t_running (sc_t *t, const char *id, const char *const *args)
   if (t->shim == NULL)
     t_launch (t, id, b);
   uint32_t pid = 0;
-  char *msg = NULL;
-  int code = t_create (t, id, b, NULL, &pid, &msg);
-  free (b);
-  t_ok (t, code, &msg, "Create");
-  code = t_start (t, id, NULL, NULL, &msg);
-  t_ok (t, code, &msg, "Start");
+  T_OK (t, t_create (t, id, b, NULL, &pid, NULL), "Create");
+  T_OK (t, t_start (t, id, NULL, NULL, NULL), "Start");
   return pid;
+}
+
+/* ------------------------------------------------------------------ arena */
+
+void *
+t_keep (sc_t *t, void *p, void (*free_fn) (void *))
+{
+  if (p == NULL)
+    return NULL;
+  t->owned = sc_xrealloc (t->owned, (t->nowned + 1) * sizeof (*t->owned));
+  t->owned[t->nowned].p = p;
+  t->owned[t->nowned].free_fn = free_fn;
+  t->nowned++;
+  return p;
+}
+
+static void
+pb_free (void *m)
+{
+  protobuf_c_message_free_unpacked (m, NULL);
+}
+
+void *
+t_keep_pb (sc_t *t, void *msg)
+{
+  return t_keep (t, msg, pb_free);
+}
+
+char *
+t_keep_str (sc_t *t, char *s)
+{
+  return t_keep (t, s, free);
+}
+
+/* what the case kept, newest first */
+static void
+arena_free (sc_t *t)
+{
+  while (t->nowned > 0)
+    {
+      t->nowned--;
+      t->owned[t->nowned].free_fn (t->owned[t->nowned].p);
+    }
+  free (t->owned);
+  t->owned = NULL;
+}
+
+static const char *
+base_name (const char *file)
+{
+  const char *s = strrchr (file, '/');
+  return s ? s + 1 : file;
+}
+
+void
+t_expect_eq (sc_t *t, long long a, long long b, const char *ea, const char *eb, const char *file,
+             int line)
+{
+  if (a != b)
+    t_fail (t, "%s:%d: %s == %s failed: %lld != %lld", base_name (file), line, ea, eb, a, b);
+}
+
+void
+t_expect_streq (sc_t *t, const char *a, const char *b, const char *ea, const char *eb,
+                const char *file, int line)
+{
+  if (a == NULL || b == NULL || strcmp (a, b) != 0)
+    t_fail (t, "%s:%d: %s == %s failed: \"%s\" != \"%s\"", base_name (file), line, ea, eb, a ? a : "(null)",
+            b ? b : "(null)");
 }
 
 /* ------------------------------------------------------------------ RPCs */
@@ -303,12 +366,16 @@ t_rpc (sc_t *t, const char *method, const ProtobufCMessage *req, ProtobufCMessag
   sc_rpc_result r = { 0 };
   int code = sc_task_call (&t->shim->task, method, req, resp, &r);
   t->last_local = r.local;
+  if (resp && *resp)
+    t_keep_pb (t, *resp); /* the case's: freed when it ends */
   if (code == 0 && resp && *resp)
     {
       char *rd = sc_pb_describe (*resp);
       t_log (t, "<- %s", rd);
       free (rd);
     }
+  free (t->last_message);
+  t->last_message = sc_xstrdup (r.message ? r.message : "");
   if (message)
     {
       *message = r.message;
@@ -356,8 +423,6 @@ t_create_req (sc_t *t, Containerd__Task__V2__CreateTaskRequest *r, uint32_t *pid
     t_track_task (t, r->id);
   if (pid)
     *pid = resp ? resp->pid : 0;
-  if (resp)
-    containerd__task__v2__create_task_response__free_unpacked (resp, NULL);
   return code;
 }
 
@@ -382,8 +447,6 @@ t_start (sc_t *t, const char *id, const char *exec_id, uint32_t *pid, char **mes
   int code = t_rpc (t, "Start", &r.base, (ProtobufCMessage **) &resp, message);
   if (pid)
     *pid = resp ? resp->pid : 0;
-  if (resp)
-    containerd__task__v2__start_response__free_unpacked (resp, NULL);
   return code;
 }
 
@@ -411,8 +474,6 @@ t_wait (sc_t *t, const char *id, const char *exec_id, uint32_t *status, int64_t 
     *status = resp ? resp->exit_status : 0;
   if (exited_at_ns)
     *exited_at_ns = resp && sc_ts_is_set (resp->exited_at) ? sc_ts_to_ns (resp->exited_at) : 0;
-  if (resp)
-    containerd__task__v2__wait_response__free_unpacked (resp, NULL);
   return code;
 }
 
@@ -429,8 +490,6 @@ t_delete (sc_t *t, const char *id, const char *exec_id, Containerd__Task__V2__De
     task_forget (t, id);
   if (resp)
     *resp = d;
-  else if (d)
-    containerd__task__v2__delete_response__free_unpacked (d, NULL);
   return code;
 }
 
@@ -445,8 +504,6 @@ t_state (sc_t *t, const char *id, const char *exec_id, Containerd__Task__V2__Sta
   int code = t_rpc (t, "State", &r.base, (ProtobufCMessage **) &s, message);
   if (resp)
     *resp = s;
-  else if (s)
-    containerd__task__v2__state_response__free_unpacked (s, NULL);
   return code;
 }
 
@@ -559,18 +616,19 @@ t_wait_for (sc_t *t, sc_waiter *w, int64_t timeout_ms)
 /* ------------------------------------------------------------------ expectations */
 
 static char *
-take_message (char **message)
+take_message (sc_t *t, char **message)
 {
-  char *m = message ? *message : NULL;
-  if (message)
-    *message = NULL;
+  if (message == NULL)
+    return sc_xstrdup (t->last_message ? t->last_message : "");
+  char *m = *message;
+  *message = NULL;
   return m ? m : sc_xstrdup ("");
 }
 
 void
 t_ok (sc_t *t, int code, char **message, const char *what)
 {
-  char *m = take_message (message);
+  char *m = take_message (t, message);
   if (code != 0)
     {
       char *copy = sc_xstrdup (m);
@@ -583,7 +641,7 @@ t_ok (sc_t *t, int code, char **message, const char *what)
 void
 t_not_ok (sc_t *t, int code, char **message, const char *what)
 {
-  char *m = take_message (message);
+  char *m = take_message (t, message);
   if (code == 0)
     {
       free (m);
@@ -602,7 +660,7 @@ t_not_ok (sc_t *t, int code, char **message, const char *what)
 void
 t_code (sc_t *t, int code, char **message, int want, const char *what)
 {
-  char *m = take_message (message);
+  char *m = take_message (t, message);
   if (code != want || t->last_local)
     {
       char *e = sc_xasprintf ("%s: got %s%s (\"%s\"), want %s", what, sc_code_name (code),
@@ -933,6 +991,8 @@ sc_case_run (const sc_case *c, const sc_run_config *cfg, const char *dir)
                t.shim->log + (t.shim->log_len > 2048 ? t.shim->log_len - 2048 : 0));
       sc_shim_free (t.shim);
     }
+  arena_free (&t);
+  free (t.last_message);
   sc_env_teardown (&t.env);
   sc_unlink_dead_socket (t.address);
   char *rp = sc_xasprintf ("%s/result.json", dir);

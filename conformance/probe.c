@@ -295,11 +295,16 @@ cmd_probe (int argc, char **argv)
       }
     else
       {
-        bool alive = sc_pid_alive ((pid_t) resp->shim_pid);
+        /* the truth is the process holding the socket (the kernel says),
+         * never the pid the shim names: nothing is signalled because of it */
         sc_shim_track (shim, (pid_t) resp->shim_pid);
-        ok &= record (&p, "Connect", resp->shim_pid > 0 && alive, false,
+        bool right = shim->daemon_pid > 0 && (pid_t) resp->shim_pid == shim->daemon_pid;
+        ok &= record (&p, "Connect", right, false,
                       "shim_pid %u%s, task_pid %u, version \"%s\"", resp->shim_pid,
-                      alive ? "" : " (no such live process)", resp->task_pid, resp->version);
+                      right ? ""
+                      : shim->daemon_pid > 0 ? " (not the process serving the socket)"
+                                             : " (no process of ours serves the socket)",
+                      resp->task_pid, resp->version);
         containerd__task__v2__connect_response__free_unpacked (resp, NULL);
       }
     sc_rpc_result_release (&res);

@@ -139,6 +139,9 @@ serve (const shim_flags *f)
     sc_ttrpc_server_set_status_filter (d.server, unknown_code);
   if (fault ("raw-messages"))
     sc_ttrpc_server_set_raw_messages (d.server, true);
+#ifdef REFSHIM_FAULTS
+  sc_ttrpc_server_set_reply_filter (d.server, fault_reply_filter);
+#endif
   d.pub = publisher_new (d.loop, getenv ("TTRPC_ADDRESS"), f->ns);
   shim_host *host = real_host_new (d.loop, reap, d.pub, request_shutdown, &d);
   task_service *svc = task_service_new (d.loop, host, f->ns);

@@ -5,9 +5,12 @@
  *   bootstrap:  start-chatty start-holds-stdout start-json-v3 socket-world-writable
  *               no-grouping delete-fails namespace-optional id-limit-32 no-version
  *               no-log socket-left-behind leak-child
- *   replies:    wrong-error-code connect-wrong-pid state-wrong-pid state-wrong-status
- *               start-wrong-pid exited-at-zero wrong-exit-code stats-garbage
- *               pids-no-details
+ *   replies:    (the reply filter below, installed on the server: they change
+ *               what a reply says and nothing else)
+ *               connect-wrong-pid connect-pid=N|parent state-wrong-pid state-wrong-status
+ *               start-wrong-pid stats-garbage pids-no-details;
+ *               (the status filter) wrong-error-code;
+ *               (inline: replies and events alike) exited-at-zero wrong-exit-code
  *   semantics:  allow-duplicate-create allow-duplicate-exec start-twice-ok
  *               kill-created-exec-ok delete-running-ok shutdown-always ignore-options
  *               ignore-kill-all ignore-closeio ignore-resize no-terminal no-unmount
@@ -22,8 +25,29 @@
  *               block-loop-on-create */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "containerd/task/shim.pb-c.h"
 #include "fault.h"
+#include "pb.h"
+#include "services.h"
+#include "task_client.h"
+
+/* the value of a fault given as name=value, or NULL */
+static const char *
+fault_arg (const char *name)
+{
+  const char *list = getenv ("SHIMCHECK_FAULTS");
+  size_t n = strlen (name);
+  for (const char *p = list; p && *p;)
+    {
+      if (strncmp (p, name, n) == 0 && p[n] == '=')
+        return p + n + 1;
+      p = strchr (p, ',');
+      p = p ? p + 1 : NULL;
+    }
+  return NULL;
+}
 
 bool
 fault (const char *name)
@@ -43,4 +67,71 @@ fault (const char *name)
       p = end + 1;
     }
   return false;
+}
+
+/* The faults that only alter a reply, applied to the packed reply of a
+ * task RPC. */
+static void
+alter_reply (const char *method, ProtobufCMessage *m)
+{
+  const char *named = fault_arg ("connect-pid");
+  if (strcmp (method, "Connect") == 0 && named)
+    {
+      /* a liar: shim_pid names another process (a number, or "parent": the
+       * process we were re-parented to, i.e. the client's own side) */
+      Containerd__Task__V2__ConnectResponse *r = (void *) m;
+      r->shim_pid = strncmp (named, "parent", 6) == 0 ? (uint32_t) getppid ()
+                                                      : (uint32_t) strtoul (named, NULL, 10);
+    }
+  else if (strcmp (method, "Connect") == 0 && fault ("connect-wrong-pid"))
+    {
+      Containerd__Task__V2__ConnectResponse *r = (void *) m;
+      r->shim_pid++;
+      if (r->task_pid)
+        r->task_pid++;
+    }
+  else if (strcmp (method, "State") == 0)
+    {
+      Containerd__Task__V2__StateResponse *r = (void *) m;
+      if (fault ("state-wrong-pid"))
+        r->pid++;
+      if (fault ("state-wrong-status"))
+        r->status = CONTAINERD__V1__TYPES__STATUS__UNKNOWN;
+    }
+  else if (strcmp (method, "Start") == 0 && fault ("start-wrong-pid"))
+    ((Containerd__Task__V2__StartResponse *) m)->pid++;
+  else if (strcmp (method, "Stats") == 0 && fault ("stats-garbage"))
+    {
+      Containerd__Task__V2__StatsResponse *r = (void *) m;
+      if (r->stats)
+        memset (r->stats->value.data, 0xff, r->stats->value.len);
+    }
+  else if (strcmp (method, "Pids") == 0 && fault ("pids-no-details"))
+    {
+      Containerd__Task__V2__PidsResponse *r = (void *) m;
+      for (size_t i = 0; i < r->n_processes; i++)
+        if (r->processes[i]->info)
+          {
+            protobuf_c_message_free_unpacked (&r->processes[i]->info->base, NULL);
+            r->processes[i]->info = NULL;
+          }
+    }
+}
+
+uint8_t *
+fault_reply_filter (const char *service, const char *method, const uint8_t *payload, size_t len,
+                    size_t *out_len)
+{
+  if (strcmp (service, SC_TASK_V2_SERVICE) != 0 && strcmp (service, SC_TASK_V3_SERVICE) != 0)
+    return NULL;
+  const ProtobufCMethodDescriptor *md = sc_task_method (method);
+  if (md == NULL)
+    return NULL;
+  ProtobufCMessage *m = protobuf_c_message_unpack (md->output, NULL, len, payload);
+  if (m == NULL)
+    return NULL;
+  alter_reply (method, m);
+  uint8_t *out = sc_pb_pack (m, out_len);
+  protobuf_c_message_free_unpacked (m, NULL);
+  return out;
 }

@@ -7,7 +7,13 @@
 #include <stdbool.h>
 
 #ifdef REFSHIM_FAULTS
+#include <stddef.h>
+#include <stdint.h>
 bool fault (const char *name);
+/* the ttrpc server's reply filter (sc_ttrpc_reply_filter) for the faults
+ * that only alter what a reply says */
+uint8_t *fault_reply_filter (const char *service, const char *method, const uint8_t *payload,
+                             size_t len, size_t *out_len);
 #else
 #define fault(name) false
 #endif

@@ -65,6 +65,7 @@ struct sc_ttrpc_server
   void (*idle_cb) (sc_ttrpc_server *, void *);
   void *idle_data;
   int (*status_filter) (int code);
+  sc_ttrpc_reply_filter reply_filter;
   bool raw_messages;
 };
 
@@ -95,6 +96,12 @@ void
 sc_ttrpc_server_set_raw_messages (sc_ttrpc_server *s, bool raw)
 {
   s->raw_messages = raw;
+}
+
+void
+sc_ttrpc_server_set_reply_filter (sc_ttrpc_server *s, sc_ttrpc_reply_filter filter)
+{
+  s->reply_filter = filter;
 }
 
 void
@@ -218,6 +225,14 @@ finish (sc_ttrpc_call *call, int code, const char *message, const uint8_t *paylo
   if (call->finished)
     return;
   call->finished = true;
+  cleanup_free uint8_t *filtered = NULL;
+  if (code == SC_OK && call->server->reply_filter && call->req)
+    {
+      size_t flen = 0;
+      filtered = call->server->reply_filter (call->req->service, call->req->method, payload, len, &flen);
+      if (filtered)
+        payload = filtered, len = flen;
+    }
   if (!call->cancelled)
     send_response (call->sconn, call->stream_id, code, message, payload, len);
   unlink_call (call);

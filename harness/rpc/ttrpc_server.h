@@ -47,6 +47,12 @@ size_t sc_ttrpc_server_calls_pending (const sc_ttrpc_server *s);
 /* Rewrites every non-OK status code the server sends (test builds use it to
  * misbehave on purpose); NULL: none. */
 void sc_ttrpc_server_set_status_filter (sc_ttrpc_server *s, int (*filter) (int code));
+/* Rewrites successful replies (test builds: faults that only alter what a
+ * reply says): returns a new heap payload and its length, or NULL to send
+ * the reply as it is. */
+typedef uint8_t *(*sc_ttrpc_reply_filter) (const char *service, const char *method,
+                                           const uint8_t *payload, size_t len, size_t *out_len);
+void sc_ttrpc_server_set_reply_filter (sc_ttrpc_server *s, sc_ttrpc_reply_filter filter);
 /* Status messages are made valid UTF-8 (they echo request fields); test
  * builds turn that off to misbehave on purpose. */
 void sc_ttrpc_server_set_raw_messages (sc_ttrpc_server *s, bool raw);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -180,6 +181,7 @@ sc_shim_start (sc_loop *loop, const sc_launch_opts *o, sc_shim **out, sc_error *
   *out = s;
   s->loop = loop;
   s->log_fd = -1;
+  s->daemon_pidfd = -1;
   /* start and delete run with cwd = bundle: resolve the binary first, as
    * containerd does (a relative path would not survive the chdir) */
   char resolved[PATH_MAX];
@@ -246,14 +248,46 @@ sc_shim_connect (sc_shim *s, sc_error *err)
   s->task.rpc = s->rpc;
   s->task.service = s->addr.task_service;
   s->task.timeout_ms = 10000;
+  sc_shim_identify (s);
   return 0;
 }
 
 void
-sc_shim_track (sc_shim *s, pid_t daemon_pid)
+sc_shim_track (sc_shim *s, pid_t reported_pid)
 {
-  if (daemon_pid > 0)
-    s->daemon_pid = daemon_pid;
+  s->reported_pid = reported_pid;
+}
+
+void
+sc_shim_forget_daemon (sc_shim *s)
+{
+  if (s->daemon_pidfd >= 0)
+    close (s->daemon_pidfd);
+  s->daemon_pidfd = -1;
+  s->daemon_pid = 0;
+}
+
+pid_t
+sc_shim_identify (sc_shim *s)
+{
+  pid_t pid = s->addr.name ? sc_socket_server_pid (s->addr.name, s->addr.abstract, getpid ()) : 0;
+  if (pid <= 0 || pid == s->daemon_pid)
+    return pid > 0 ? pid : s->daemon_pid;
+  int fd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (fd < 0)
+    return s->daemon_pid; /* gone meanwhile */
+  sc_shim_forget_daemon (s);
+  s->daemon_pid = pid;
+  s->daemon_pidfd = fd;
+  return pid;
+}
+
+int
+sc_shim_signal (sc_shim *s, int sig)
+{
+  if (s->daemon_pidfd < 0)
+    return -1;
+  return (int) syscall (SYS_pidfd_send_signal, s->daemon_pidfd, sig, NULL, 0);
 }
 
 void
@@ -313,19 +347,7 @@ sc_shim_shutdown (sc_shim *s, int64_t timeout_ms)
     {
       sc_rpc_result r = { 0 };
       if (s->daemon_pid <= 0)
-        {
-          Containerd__Task__V2__ConnectRequest cq = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
-          cq.id = s->id;
-          Containerd__Task__V2__ConnectResponse *cr = NULL;
-          if (sc_task_call_timeout (&s->task, "Connect", &cq.base, 3000, (ProtobufCMessage **) &cr,
-                                    &r)
-              == SC_OK)
-            {
-              sc_shim_track (s, (pid_t) cr->shim_pid);
-              containerd__task__v2__connect_response__free_unpacked (cr, NULL);
-            }
-          sc_rpc_result_release (&r);
-        }
+        sc_shim_identify (s);
       Containerd__Task__V2__ShutdownRequest sq = CONTAINERD__TASK__V2__SHUTDOWN_REQUEST__INIT;
       sq.id = s->id;
       sc_task_call_timeout (&s->task, "Shutdown", &sq.base, 3000, NULL, &r);
@@ -350,13 +372,14 @@ sc_shim_kill (sc_shim *s)
    * stdout) */
   if (s->start.pid > 0)
     sc_kill_pgrp_wait (s->start.pid, 2000);
-  if (s->daemon_pid > 0 && sc_pid_alive (s->daemon_pid))
+  if (s->daemon_pidfd >= 0 && sc_pid_alive (s->daemon_pid))
     {
-      /* stop the daemon first so it cannot fork more, then its descendants */
-      kill (s->daemon_pid, SIGSTOP);
+      /* stop the daemon first so it cannot fork more, then its descendants
+       * (found while it is stopped and still holds its children) */
+      sc_shim_signal (s, SIGSTOP);
       pid_t *pids;
       size_t n = sc_proc_descendants (s->daemon_pid, &pids);
-      kill (s->daemon_pid, SIGKILL);
+      sc_shim_signal (s, SIGKILL);
       for (size_t i = 0; i < n; i++)
         kill (pids[i], SIGKILL);
       free (pids);
@@ -385,6 +408,7 @@ sc_shim_free (sc_shim *s)
       sc_watch_stop (&s->log_watch);
       close (s->log_fd);
     }
+  sc_shim_forget_daemon (s);
   sc_run_result_release (&s->start);
   sc_shim_address_release (&s->addr);
   free (s->log);

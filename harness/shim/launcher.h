@@ -61,8 +61,11 @@ typedef struct sc_shim
   sc_run_result start;
   sc_shim_address addr;
 
-  /* the serving daemon */
-  pid_t daemon_pid;  /* learned from Connect (sc_shim_track) or adoption */
+  /* the serving daemon, learned from the kernel when we connect (never
+   * from what the shim says): the descendant of ours that holds the socket */
+  pid_t daemon_pid;
+  int daemon_pidfd;  /* signals go through it: a reused pid is never hit */
+  pid_t reported_pid; /* what Connect said (sc_shim_track), for the cases to judge */
   sc_ttrpc_client *rpc;
   sc_task_client task;
 } sc_shim;
@@ -72,10 +75,20 @@ typedef struct sc_shim
  * On failure *out is still set (with what was learned) so the caller can
  * report and free it. */
 int sc_shim_start (sc_loop *loop, const sc_launch_opts *o, sc_shim **out, sc_error *err);
-/* Dials the address; sets the namespace metadata; fills shim->task. */
+/* Dials the address; sets the namespace metadata; fills shim->task;
+ * identifies the serving daemon (sc_shim_identify). */
 int sc_shim_connect (sc_shim *s, sc_error *err);
-/* Remembers the daemon's pid (from Connect's shim_pid). */
-void sc_shim_track (sc_shim *s, pid_t daemon_pid);
+/* Remembers the pid Connect reported.  Nothing is ever signalled because a
+ * shim named it: the daemon is identified by sc_shim_connect. */
+void sc_shim_track (sc_shim *s, pid_t reported_pid);
+/* Identifies the serving daemon again (after a daemon restart); 0 if none
+ * of our descendants serves the address. */
+pid_t sc_shim_identify (sc_shim *s);
+/* Signals the identified daemon through its pidfd; -1 when none is known. */
+int sc_shim_signal (sc_shim *s, int sig);
+/* The daemon is another sc_shim's (a second start of the same group):
+ * this one must neither wait for it nor kill it. */
+void sc_shim_forget_daemon (sc_shim *s);
 /* Closes the ttrpc connection (as containerd does before `delete`). */
 void sc_shim_disconnect (sc_shim *s);
 /* Runs `<shim> -namespace … -address … -publish-binary … -id … -bundle …

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -524,4 +525,85 @@ sc_become_subreaper (sc_error *err)
   if (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
     return sc_error_make (err, errno, "prctl(PR_SET_CHILD_SUBREAPER)");
   return 0;
+}
+
+/* inodes of the unix sockets bound to name, from /proc/net/unix */
+static size_t
+socket_inodes (const char *name, bool abstract, unsigned long **out)
+{
+  *out = NULL;
+  FILE *f = fopen ("/proc/net/unix", "re");
+  if (f == NULL)
+    return 0;
+  size_t n = 0;
+  char line[4096];
+  if (fgets (line, sizeof (line), f) == NULL) /* header */
+    {
+      fclose (f);
+      return 0;
+    }
+  while (fgets (line, sizeof (line), f))
+    {
+      line[strcspn (line, "\n")] = '\0';
+      /* Num RefCount Protocol Flags Type St Inode [Path] */
+      unsigned long inode;
+      int off = 0;
+      if (sscanf (line, "%*s %*s %*s %*s %*s %*s %lu %n", &inode, &off) < 1 || off == 0)
+        continue;
+      const char *path = line + off;
+      bool is_abstract = path[0] == '@';
+      if (is_abstract != abstract || strcmp (path + (is_abstract ? 1 : 0), name) != 0)
+        continue;
+      *out = sc_xrealloc (*out, (n + 1) * sizeof (**out));
+      (*out)[n++] = inode;
+    }
+  fclose (f);
+  return n;
+}
+
+static bool
+holds_socket (pid_t pid, const unsigned long *inodes, size_t n)
+{
+  char dir[64];
+  snprintf (dir, sizeof (dir), "/proc/%d/fd", (int) pid);
+  DIR *d = opendir (dir);
+  if (d == NULL)
+    return false;
+  bool found = false;
+  struct dirent *de;
+  while (!found && (de = readdir (d)) != NULL)
+    {
+      char link[PATH_MAX], target[128];
+      snprintf (link, sizeof (link), "%s/%s", dir, de->d_name);
+      ssize_t len = readlink (link, target, sizeof (target) - 1);
+      unsigned long ino;
+      if (len <= 0)
+        continue;
+      target[len] = '\0';
+      if (sscanf (target, "socket:[%lu]", &ino) != 1)
+        continue;
+      for (size_t i = 0; i < n && !found; i++)
+        found = inodes[i] == ino;
+    }
+  closedir (d);
+  return found;
+}
+
+pid_t
+sc_socket_server_pid (const char *path, bool abstract, pid_t root)
+{
+  if (path == NULL || *path == '\0')
+    return 0;
+  unsigned long *inodes;
+  size_t ninodes = socket_inodes (path, abstract, &inodes);
+  pid_t *pids = NULL, found = 0;
+  /* sc_proc_descendants walks breadth-first: the first holder is the
+   * closest to root */
+  size_t n = ninodes ? sc_proc_descendants (root, &pids) : 0;
+  for (size_t i = 0; i < n && found == 0; i++)
+    if (holds_socket (pids[i], inodes, ninodes))
+      found = pids[i];
+  free (pids);
+  free (inodes);
+  return found;
 }

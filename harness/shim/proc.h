@@ -65,6 +65,13 @@ const char *sc_pid_comm (pid_t pid, char *buf, size_t len);
 
 /* Every live descendant of root (by /proc parent links), heap array. */
 size_t sc_proc_descendants (pid_t root, pid_t **out);
+/* The process serving the unix socket at path (name without '@' when
+ * abstract): among root's descendants, the one holding a socket bound to
+ * that name (the listener, or a connection accepted on it), closest to root
+ * when several do (children inherit fds).  Learned from the kernel
+ * (/proc/net/unix, /proc/<pid>/fd), never from what the server says.
+ * 0 when no descendant holds it. */
+pid_t sc_socket_server_pid (const char *path, bool abstract, pid_t root);
 /* SIGKILLs every descendant of root, repeatedly, and reaps our children;
  * returns how many processes were killed. */
 size_t sc_proc_kill_descendants (pid_t root);
