@@ -193,7 +193,7 @@ main (int argc, char **argv)
   sc_shim_free (sh);
   free (bundle);
   free (path);
-  sc_env_teardown (&env);
+  sc_env_teardown (&env, NULL);
 
   printf ("\nttrpc unary round trip: %d Connect calls after 100 warm-up, one connection, "
           "latency in microseconds\n\n",

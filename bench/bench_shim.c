@@ -313,7 +313,7 @@ main (int argc, char **argv)
       }
   for (int k = 0; k < 3; k++)
     med[k] = ok[k] ? median (lat[k], ok[k]) : -1;
-  sc_env_teardown (&env);
+  sc_env_teardown (&env, NULL);
 
   printf ("\nshim daemon idle with one running task (sleep), and the /bin/true lifecycle\n"
           "start -> Create -> Start -> Wait -> Delete -> Shutdown -> delete binary, over runc;\n"

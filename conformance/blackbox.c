@@ -732,7 +732,7 @@ cmd_fuzz (int argc, char **argv)
     {
       fprintf (stderr, "shimcheck fuzz: rootfs: %s\n", err.msg);
       free (rootfs);
-      sc_env_teardown (&z.env);
+      sc_env_teardown (&z.env, NULL);
       return SC_EXIT_ENV;
     }
   static const char *const args[] = { "sleep", "30", NULL };
@@ -744,7 +744,7 @@ cmd_fuzz (int argc, char **argv)
       {
         json_decref (spec);
         fprintf (stderr, "shimcheck fuzz: bundle: %s\n", err.msg);
-        sc_env_teardown (&z.env);
+        sc_env_teardown (&z.env, NULL);
         return SC_EXIT_ENV;
       }
   json_decref (spec);
@@ -856,7 +856,7 @@ out:
   drop_shim (&z);
   for (int i = 0; i < NIDS; i++)
     free (z.bundles[i]);
-  sc_env_teardown (&z.env);
+  sc_env_teardown (&z.env, NULL);
   free (z.sent.p);
   free (z.seeds.p);
   free (z.tasks);

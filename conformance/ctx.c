@@ -993,7 +993,21 @@ sc_case_run (const sc_case *c, const sc_run_config *cfg, const char *dir)
     }
   arena_free (&t);
   free (t.last_message);
-  sc_env_teardown (&t.env);
+  sc_error cerr = SC_ERROR_INIT;
+  sc_env_teardown (&t.env, &cerr);
+  if (cerr.msg)
+    {
+      /* a mount the shim left that could not be unmounted, or that the
+       * cleanup refused to enter: the shim's failure, whatever else held */
+      t_note (&t, "%s", cerr.msg);
+      if (t.status == SC_PASS || t.status == SC_SKIP)
+        {
+          t.status = SC_FAIL;
+          free (t.message);
+          t.message = sc_xasprintf ("left behind after the case: %s", cerr.msg);
+        }
+      sc_error_release (&cerr);
+    }
   sc_unlink_dead_socket (t.address);
   char *rp = sc_xasprintf ("%s/result.json", dir);
   FILE *f = fopen (rp, "w");

@@ -202,7 +202,7 @@ cmd_probe (int argc, char **argv)
   if (sc_env_setup (&env, "shimcheck-probe", &err) < 0)
     {
       fprintf (stderr, "shimcheck probe: set-up: %s\n", err.msg);
-      sc_env_teardown (&env);
+      sc_env_teardown (&env, NULL);
       return SC_EXIT_ENV;
     }
   env.keep = keep;
@@ -213,7 +213,7 @@ cmd_probe (int argc, char **argv)
     {
       json_decref (spec);
       fprintf (stderr, "shimcheck probe: bundle: %s\n", err.msg);
-      sc_env_teardown (&env);
+      sc_env_teardown (&env, NULL);
       return SC_EXIT_ENV;
     }
   json_decref (spec);
@@ -408,7 +408,16 @@ done:
   }
   sc_shim_free (shim);
   free (bundle);
-  sc_env_teardown (&env);
+  {
+    /* what the shim left on disk: a mount under the bundle is unmounted and
+     * never deleted into, and it is a failure of the shim */
+    begin (&p);
+    sc_error cerr = SC_ERROR_INIT;
+    sc_env_teardown (&env, &cerr);
+    ok &= record (&p, "nothing left mounted", cerr.msg == NULL, false, "%s",
+                  cerr.msg ? cerr.msg : "the run's directory removed, no mount under it");
+    sc_error_release (&cerr);
+  }
 
   printf ("\n  %-22s %-6s %9s  %s\n", "step", "result", "time", "detail");
   for (int i = 0; i < p.n; i++)

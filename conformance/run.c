@@ -354,7 +354,14 @@ collect (sc_result *r, const slot *s, int wstatus, bool timed_out, const sc_run_
   sc_error err = SC_ERROR_INIT;
   if (sc_remove_tree (s->dir, &err) < 0)
     {
+      /* a mount under the case's directory survived: the case fails */
       fprintf (stderr, "shimcheck: cleanup of %s: %s\n", s->dir, err.msg);
+      if (r->status == SC_PASS || r->status == SC_SKIP)
+        {
+          r->status = SC_FAIL;
+          free (r->message);
+          r->message = sc_xasprintf ("left behind after the case: %s", err.msg);
+        }
       sc_error_release (&err);
     }
 }

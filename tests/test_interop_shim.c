@@ -55,7 +55,7 @@ teardown (void **state)
   fx *f = *state;
   sc_shim_free (f->shim);
   free (f->bundle);
-  size_t killed = sc_env_teardown (&f->env);
+  size_t killed = sc_env_teardown (&f->env, NULL);
   free (f);
   /* the launcher must already have killed everything it spawned */
   assert_int_equal (killed, 0);

@@ -58,7 +58,7 @@ teardown (void **state)
     sc_shim_shutdown (f->shim, 10000); /* it may flush events for up to 5 s */
   sc_shim_free (f->shim);
   free (f->rootfs);
-  size_t killed = sc_env_teardown (&f->env);
+  size_t killed = sc_env_teardown (&f->env, NULL);
   free (f);
   assert_int_equal (killed, 0);
   return 0;

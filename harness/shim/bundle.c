@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -170,43 +171,122 @@ sc_bundle_create (const char *state, const char *ns, const char *id, const json_
   return 0;
 }
 
+/* mountinfo's fifth field, its octal escapes (\040 space, \011 tab, \012
+ * newline, \134 backslash) undone, in place */
 static void
-unmount_under (const char *path)
+unescape_mountinfo (char *s)
 {
-  /* deepest first: scan /proc/self/mountinfo repeatedly */
-  size_t plen = strlen (path);
-  for (int round = 0; round < 32; round++)
+  char *w = s;
+  for (char *r = s; *r; r++)
     {
-      FILE *f = fopen ("/proc/self/mountinfo", "r");
-      if (f == NULL)
-        return;
-      char line[4096], best[PATH_MAX] = "";
-      while (fgets (line, sizeof (line), f))
+      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0'
+          && r[3] <= '7')
         {
-          char mp[PATH_MAX];
-          if (sscanf (line, "%*s %*s %*s %*s %4095s", mp) != 1)
-            continue;
-          if (strncmp (mp, path, plen) == 0 && (mp[plen] == '/' || mp[plen] == '\0')
-              && strlen (mp) > strlen (best))
-            snprintf (best, sizeof (best), "%s", mp);
+          *w++ = (char) ((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+          r += 3;
         }
-      fclose (f);
-      if (best[0] == '\0')
-        return;
-      if (umount2 (best, MNT_DETACH) < 0)
-        return;
+      else
+        *w++ = *r;
     }
+  *w = '\0';
+}
+
+size_t
+sc_mounts_under (const char *path, char ***out)
+{
+  *out = NULL;
+  size_t plen = strlen (path), n = 0;
+  FILE *f = fopen ("/proc/self/mountinfo", "re");
+  if (f == NULL)
+    return 0;
+  char *line = NULL;
+  size_t cap = 0;
+  while (getline (&line, &cap, f) > 0)
+    {
+      /* id parent major:minor root mount-point ... */
+      char *save = NULL, *field = strtok_r (line, " ", &save);
+      for (int k = 0; field && k < 4; k++)
+        field = strtok_r (NULL, " ", &save);
+      if (field == NULL)
+        continue;
+      unescape_mountinfo (field);
+      if (strncmp (field, path, plen) != 0 || (field[plen] != '/' && field[plen] != '\0'))
+        continue;
+      *out = sc_xrealloc (*out, (n + 1) * sizeof (**out));
+      (*out)[n++] = sc_xstrdup (field);
+    }
+  free (line);
+  fclose (f);
+  for (size_t a = 1; a < n; a++) /* insertion sort, longest first */
+    for (size_t b = a; b > 0 && strlen ((*out)[b]) > strlen ((*out)[b - 1]); b--)
+      {
+        char *t = (*out)[b];
+        (*out)[b] = (*out)[b - 1];
+        (*out)[b - 1] = t;
+      }
+  return n;
+}
+
+void
+sc_mounts_free (char **v, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    free (v[i]);
+  free (v);
+}
+
+/* Unmounts everything mounted at or under path, stacked mounts included,
+ * until none is left (bounded); an error names a mount that stays. */
+static int
+unmount_under (const char *path, sc_error *err)
+{
+  char real[PATH_MAX];
+  if (realpath (path, real) == NULL)
+    snprintf (real, sizeof (real), "%s", path);
+  for (int round = 0; round < 1024; round++)
+    {
+      char **mps;
+      size_t n = sc_mounts_under (real, &mps);
+      if (n == 0)
+        return 0;
+      bool progress = false;
+      for (size_t i = 0; i < n; i++)
+        progress |= umount2 (mps[i], MNT_DETACH | UMOUNT_NOFOLLOW) == 0;
+      if (!progress)
+        {
+          int e = errno;
+          sc_error_make (err, e, "a mount under %s cannot be unmounted: %s", path, mps[0]);
+          sc_mounts_free (mps, n);
+          return -1;
+        }
+      sc_mounts_free (mps, n);
+    }
+  return sc_error_make (err, EBUSY, "mounts under %s keep appearing", path);
+}
+
+/* the id of the mount a file is on (statx STATX_MNT_ID); 0 if unknown */
+static uint64_t
+mount_id_at (int dirfd, const char *name)
+{
+  struct statx sx;
+  if (statx (dirfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MNT_ID, &sx) < 0
+      || !(sx.stx_mask & STATX_MNT_ID))
+    return 0;
+  return sx.stx_mnt_id;
 }
 
 static int
-remove_at (int parent_fd, const char *name, dev_t dev, sc_error *err)
+remove_at (int parent_fd, const char *name, dev_t dev, uint64_t mnt, sc_error *err)
 {
   struct stat st;
   if (fstatat (parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return errno == ENOENT ? 0 : sc_error_make (err, errno, "stat %s", name);
   if (S_ISDIR (st.st_mode))
     {
-      if (st.st_dev != dev)
+      /* never descend into a mount point: another device, or (a bind mount
+       * of the same filesystem keeps st_dev) another mount id */
+      uint64_t m = mount_id_at (parent_fd, name);
+      if (st.st_dev != dev || (mnt != 0 && m != 0 && m != mnt))
         return sc_error_make (err, EBUSY, "refusing to remove %s: a mount point", name);
       int fd = openat (parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0)
@@ -223,7 +303,7 @@ remove_at (int parent_fd, const char *name, dev_t dev, sc_error *err)
         {
           if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
             continue;
-          if (remove_at (dirfd (d), de->d_name, dev, err) < 0)
+          if (remove_at (dirfd (d), de->d_name, dev, mnt, err) < 0)
             rc = -1;
         }
       closedir (d);
@@ -244,8 +324,26 @@ sc_remove_tree (const char *path, sc_error *err)
   struct stat st;
   if (lstat (path, &st) < 0)
     return errno == ENOENT ? 0 : sc_error_make (err, errno, "stat %s", path);
-  unmount_under (path);
+  sc_error umount_err = SC_ERROR_INIT;
+  int urc = unmount_under (path, &umount_err);
   if (lstat (path, &st) < 0)
-    return sc_error_make (err, errno, "stat %s", path);
-  return remove_at (AT_FDCWD, path, st.st_dev, err);
+    {
+      sc_error_release (&umount_err);
+      return sc_error_make (err, errno, "stat %s", path);
+    }
+  int rc = remove_at (AT_FDCWD, path, st.st_dev, mount_id_at (AT_FDCWD, path), err);
+  if (urc < 0)
+    {
+      /* the mount that stayed is the news; what could not be removed under
+       * it follows from it */
+      if (err)
+        {
+          sc_error_release (err);
+          *err = umount_err;
+        }
+      else
+        sc_error_release (&umount_err);
+      return -1;
+    }
+  return rc;
 }

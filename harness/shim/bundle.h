@@ -20,8 +20,16 @@ int sc_rootfs_busybox (const char *dir, const char *busybox, sc_error *err);
 int sc_bundle_create (const char *state, const char *ns, const char *id, const json_t *spec,
                       char **path, sc_error *err);
 
-/* rm -rf that refuses to cross mount points (never deletes into a mount a
- * shim left behind) and unmounts leftover mounts under path first. */
+/* The mount points at or under path (a canonical path, as mountinfo has
+ * them), unescaped, deepest first; free with sc_mounts_free. */
+size_t sc_mounts_under (const char *path, char ***out);
+void sc_mounts_free (char **v, size_t n);
+
+/* rm -rf for what a shim may have left: first unmounts every mount under
+ * path (mountinfo unescaped, stacked mounts too, until none is left), then
+ * removes without ever descending into a mount point (device or mount id).
+ * Fails naming a mount that could not be unmounted or a mount point it
+ * refused to enter: the caller reports it. */
 int sc_remove_tree (const char *path, sc_error *err);
 
 #endif

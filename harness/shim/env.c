@@ -1,5 +1,7 @@
 #include "env.h"
 
+#include <limits.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -90,16 +92,32 @@ sc_env_cleanup_runtime_state (const char *ns, const char *runtime)
 }
 
 size_t
-sc_env_teardown (sc_env *env)
+sc_env_teardown (sc_env *env, sc_error *cleanup_err)
 {
   size_t killed = sc_proc_kill_descendants (getpid ());
   sc_events_sink_free (env->sink);
   env->sink = NULL;
   if (env->dir && !env->keep)
     {
+      /* everything we ran is gone: a mount still under the run's directory
+       * is one the shim left (unmounted below, and reported) */
+      char real[PATH_MAX], **mps = NULL;
+      size_t n = realpath (env->dir, real) ? sc_mounts_under (real, &mps) : 0;
+      if (n > 0 && cleanup_err)
+        sc_error_make (cleanup_err, 0, "%zu mount%s left under the run's directory: %s%s", n,
+                       n > 1 ? "s" : "", mps[0], n > 1 ? ", ..." : "");
+      sc_mounts_free (mps, n);
       sc_error err = SC_ERROR_INIT;
       if (sc_remove_tree (env->dir, &err) < 0)
-        fprintf (stderr, "shimcheck: cleanup of %s: %s\n", env->dir, err.msg);
+        {
+          if (cleanup_err)
+            {
+              sc_error_release (cleanup_err);
+              sc_error_make (cleanup_err, 0, "cleanup of %s: %s", env->dir, err.msg);
+            }
+          else
+            fprintf (stderr, "shimcheck: cleanup of %s: %s\n", env->dir, err.msg);
+        }
       sc_error_release (&err);
     }
   if (env->ns)

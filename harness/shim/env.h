@@ -28,6 +28,8 @@ int sc_env_setup_in (sc_env *env, const char *base, const char *ns_prefix, sc_er
 void sc_env_cleanup_runtime_state (const char *ns, const char *runtime);
 /* Kills every descendant still running, removes the temp dir and the runc
  * state dir of our namespace, frees. Returns how many processes it killed. */
-size_t sc_env_teardown (sc_env *env);
+/* cleanup_err (optional) gets why the run's directory could not be removed
+ * entirely (a mount that stayed, a mount point it refused to enter) */
+size_t sc_env_teardown (sc_env *env, sc_error *cleanup_err);
 
 #endif
