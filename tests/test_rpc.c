@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -42,6 +43,14 @@ echo (sc_ttrpc_call *call, void *data)
 {
   fixture *f = data;
   f->handled++;
+  size_t len;
+  const uint8_t *p = sc_ttrpc_call_payload (call, &len);
+  sc_ttrpc_call_reply (call, p, len);
+}
+
+static void
+echo_plain (sc_ttrpc_call *call, void *data)
+{
   size_t len;
   const uint8_t *p = sc_ttrpc_call_payload (call, &len);
   sc_ttrpc_call_reply (call, p, len);
@@ -538,6 +547,128 @@ other_uid_is_closed_without_reply_same_uid_is_served (void **state)
   rmdir (dir);
 }
 
+
+/* CPU ticks (user + system) a process has used, from /proc/<pid>/stat */
+static long
+cpu_ticks (pid_t pid)
+{
+  char path[64], buf[1024];
+  snprintf (path, sizeof (path), "/proc/%d/stat", (int) pid);
+  FILE *f = fopen (path, "r");
+  if (f == NULL)
+    return -1;
+  size_t n = fread (buf, 1, sizeof (buf) - 1, f);
+  fclose (f);
+  buf[n] = '\0';
+  char *p = strrchr (buf, ')');
+  long ut = 0, st = 0;
+  /* after the comm: state ppid pgrp session tty tpgid flags minflt cminflt
+   * majflt cmajflt utime stime */
+  if (p == NULL || sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &ut, &st) != 2)
+    return -1;
+  return ut + st;
+}
+
+static void
+quit_handler (sc_ttrpc_call *call, void *data)
+{
+  sc_ttrpc_call_reply (call, NULL, 0);
+  *(bool *) data = true;
+}
+
+static bool
+is_true (void *data)
+{
+  return *(bool *) data;
+}
+
+/* A server out of fds rests its listener instead of spinning on the
+ * connection it cannot accept (7,655 failing accept4 per second at 98% CPU
+ * before), and serves again once fds are free. */
+static void
+server_out_of_fds_does_not_spin_and_recovers (void **state)
+{
+  char dir[] = "/tmp/sc-rpc.XXXXXX";
+  assert_non_null (mkdtemp (dir));
+  char path[128];
+  snprintf (path, sizeof (path), "%s/s.sock", dir);
+  int ready[2];
+  assert_int_equal (pipe (ready), 0);
+  pid_t child = fork ();
+  if (child == 0)
+    {
+      close (ready[0]);
+      sc_loop *loop;
+      sc_error err = SC_ERROR_INIT;
+      if (sc_loop_new (&loop, &err) < 0)
+        _exit (20);
+      sc_ttrpc_server *srv = sc_ttrpc_server_new (loop);
+      bool quit = false;
+      sc_ttrpc_server_register (srv, "test.Svc", "Echo", echo_plain, NULL);
+      sc_ttrpc_server_register (srv, "test.Svc", "Quit", quit_handler, &quit);
+      if (sc_ttrpc_server_listen (srv, path, 0600, &err) < 0)
+        _exit (21);
+      /* room for a few connections only */
+      int top = dup (0);
+      struct rlimit rl = { (rlim_t) top + 4, (rlim_t) top + 4 };
+      close (top);
+      if (setrlimit (RLIMIT_NOFILE, &rl) < 0)
+        _exit (22);
+      if (write (ready[1], "r", 1) != 1)
+        _exit (23);
+      sc_loop_run_until (loop, is_true, &quit, sc_deadline_in_ms (20000));
+      size_t pauses = sc_ttrpc_server_accept_pauses (srv);
+      sc_ttrpc_server_free (srv);
+      sc_loop_free (loop);
+      _exit (quit ? (pauses > 0 ? 0 : 30) : 31);
+    }
+  close (ready[1]);
+  char c;
+  assert_int_equal (read (ready[0], &c, 1), 1);
+  close (ready[0]);
+  /* more clients than it has fds for, all kept open */
+  int clients[16];
+  for (int i = 0; i < 16; i++)
+    {
+      clients[i] = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      struct sockaddr_un sa = { .sun_family = AF_UNIX };
+      strcpy (sa.sun_path, path);
+      assert_int_equal (connect (clients[i], (struct sockaddr *) &sa, sizeof (sa)), 0);
+    }
+  usleep (200000); /* let it take what it can and run out */
+  long before = cpu_ticks (child);
+  usleep (1000000);
+  long used = cpu_ticks (child) - before;
+  long hz = sysconf (_SC_CLK_TCK);
+  /* a spinning listener uses the whole second */
+  if (used > hz / 5)
+    fail_msg ("out of fds, the server used %ld of %ld CPU ticks in 1 s", used, hz);
+  for (int i = 0; i < 16; i++)
+    close (clients[i]);
+  /* fds free again: a new client is served */
+  sc_loop *loop;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal (sc_loop_new (&loop, &err), 0);
+  sc_ttrpc_client *cl;
+  assert_int_equal (sc_ttrpc_client_dial (loop, path, 2000, &cl, &err), 0);
+  sc_rpc_result r;
+  sc_call_opts o = { .timeout_ms = 5000 };
+  sc_ttrpc_call_sync (cl, "test.Svc", "Echo", (const uint8_t *) "back", 4, &o, &r);
+  assert_int_equal (r.code, SC_OK);
+  assert_int_equal (r.payload_len, 4);
+  sc_rpc_result_release (&r);
+  sc_ttrpc_call_sync (cl, "test.Svc", "Quit", NULL, 0, &o, &r);
+  sc_rpc_result_release (&r);
+  sc_ttrpc_client_free (cl);
+  sc_loop_free (loop);
+  int st;
+  assert_int_equal (waitpid (child, &st, 0), child);
+  assert_true (WIFEXITED (st));
+  assert_int_equal (WEXITSTATUS (st), 0); /* it did rest, and quit when asked */
+  unlink (path);
+  rmdir (dir);
+}
+
 static int
 teardown_maybe_freed (void **state)
 {
@@ -560,6 +691,7 @@ main (void)
   signal (SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (unary_call_round_trips_payload, setup, teardown),
+    cmocka_unit_test (server_out_of_fds_does_not_spin_and_recovers),
     cmocka_unit_test_setup_teardown (namespace_and_metadata_and_deadline_reach_the_handler, setup,
                                      teardown),
     cmocka_unit_test_setup_teardown (handler_error_carries_code_and_message, setup, teardown),

@@ -57,6 +57,11 @@ struct sc_ttrpc_server
   size_t max_data;
   int listen_fd;
   sc_watch listen_watch;
+  /* out of fds: the listener rests (no busy loop on a pending connection we
+   * cannot take) until a connection closes or the back-off ends */
+  sc_timer accept_retry;
+  int accept_backoff_ms;
+  size_t accept_pauses;
   char *bound_path;
   server_conn *conns;
   size_t nconns;
@@ -444,9 +449,13 @@ cancel_calls_of (sc_ttrpc_server *s, server_conn *sc)
     }
 }
 
+static void accept_resume (sc_timer *t);
+
 static void
 drop_conn (sc_ttrpc_server *s, server_conn *sc)
 {
+  if (s->accept_retry.active) /* an fd is about to be free: take the waiting connection */
+    sc_timer_start (s->loop, &s->accept_retry, 0, accept_resume, s);
   if (sc->prev)
     sc->prev->next = sc->next;
   else
@@ -503,14 +512,42 @@ sc_ttrpc_server_add_connection (sc_ttrpc_server *s, int fd, sc_error *err)
 }
 
 static void
+accept_resume (sc_timer *t)
+{
+  sc_ttrpc_server *s = t->data;
+  if (s->listen_fd >= 0)
+    sc_watch_modify (&s->listen_watch, EPOLLIN);
+}
+
+size_t
+sc_ttrpc_server_accept_pauses (const sc_ttrpc_server *s)
+{
+  return s->accept_pauses;
+}
+
+static void
 on_accept (sc_watch *w, uint32_t events)
 {
   sc_ttrpc_server *s = w->data;
   for (int i = 0; i < 64; i++)
     {
       int fd = accept4 (s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM))
+        {
+          /* the connection stays queued and the listener stays readable:
+           * watching it now would spin.  Rest it, 50 ms doubling to 1 s, or
+           * until a connection of ours closes. */
+          sc_watch_modify (&s->listen_watch, 0);
+          s->accept_backoff_ms = s->accept_backoff_ms ? s->accept_backoff_ms * 2 : 50;
+          if (s->accept_backoff_ms > 1000)
+            s->accept_backoff_ms = 1000;
+          s->accept_pauses++;
+          sc_timer_start (s->loop, &s->accept_retry, s->accept_backoff_ms, accept_resume, s);
+          return;
+        }
       if (fd < 0)
         return; /* EAGAIN, or a transient error: wait for the next wakeup */
+      s->accept_backoff_ms = 0;
       if (!peer_allowed (s, fd))
         {
           close (fd); /* as ttrpc's UnixSocketRequireSameUser: no reply */
@@ -575,6 +612,7 @@ sc_ttrpc_server_free (sc_ttrpc_server *s)
 {
   if (s == NULL)
     return;
+  sc_timer_stop (&s->accept_retry);
   if (s->listen_fd >= 0)
     {
       sc_watch_stop (&s->listen_watch);

@@ -55,6 +55,8 @@ typedef uint8_t *(*sc_ttrpc_reply_filter) (const char *service, const char *meth
 void sc_ttrpc_server_set_reply_filter (sc_ttrpc_server *s, sc_ttrpc_reply_filter filter);
 /* Status messages are made valid UTF-8 (they echo request fields); test
  * builds turn that off to misbehave on purpose. */
+/* how often the listener rested because no fd was left for a connection */
+size_t sc_ttrpc_server_accept_pauses (const sc_ttrpc_server *s);
 void sc_ttrpc_server_set_raw_messages (sc_ttrpc_server *s, bool raw);
 /* Called when the last connection closes (shims exit on that in some modes). */
 void sc_ttrpc_server_on_idle (sc_ttrpc_server *s, void (*cb) (sc_ttrpc_server *, void *),
