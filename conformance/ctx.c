@@ -991,6 +991,18 @@ sc_case_run (const sc_case *c, const sc_run_config *cfg, const char *dir)
                t.shim->log + (t.shim->log_len > 2048 ? t.shim->log_len - 2048 : 0));
       sc_shim_free (t.shim);
     }
+  char *flood = t.env.sink ? sc_events_sink_flood (t.env.sink) : NULL;
+  if (flood)
+    {
+      t_note (&t, "%s", flood);
+      if (t.status == SC_PASS || t.status == SC_SKIP)
+        {
+          t.status = SC_FAIL;
+          free (t.message);
+          t.message = sc_xstrdup (flood);
+        }
+      free (flood);
+    }
   arena_free (&t);
   free (t.last_message);
   sc_error cerr = SC_ERROR_INIT;

@@ -409,6 +409,13 @@ done:
   sc_shim_free (shim);
   free (bundle);
   {
+    begin (&p);
+    char *flood = sc_events_sink_flood (env.sink);
+    ok &= record (&p, "events endpoint", flood == NULL, false, "%s",
+                  flood ? flood : "within the limits (size, count, connections)");
+    free (flood);
+  }
+  {
     /* what the shim left on disk: a mount under the bundle is unmounted and
      * never deleted into, and it is a failure of the shim */
     begin (&p);

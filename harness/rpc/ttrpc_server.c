@@ -65,6 +65,9 @@ struct sc_ttrpc_server
   char *bound_path;
   server_conn *conns;
   size_t nconns;
+  size_t max_conns;     /* 0: no limit */
+  size_t refused_conns; /* closed at accept: over max_conns */
+  size_t oversized;     /* requests over max_data, answered ResourceExhausted */
   sc_ttrpc_call *calls;
   size_t ncalls;
   void (*idle_cb) (sc_ttrpc_server *, void *);
@@ -414,6 +417,7 @@ static void
 conn_oversized (sc_conn *conn, const sc_frame_header *h, void *data)
 {
   server_conn *sc = data;
+  sc->server->oversized++;
   char *m = sc_xasprintf ("message length %u exceed maximum message size of %zu", h->length,
                           sc->server->max_data);
   send_response (sc, h->stream_id, SC_RESOURCE_EXHAUSTED, m, NULL, 0);
@@ -519,6 +523,24 @@ accept_resume (sc_timer *t)
     sc_watch_modify (&s->listen_watch, EPOLLIN);
 }
 
+void
+sc_ttrpc_server_set_max_connections (sc_ttrpc_server *s, size_t max)
+{
+  s->max_conns = max;
+}
+
+size_t
+sc_ttrpc_server_refused_connections (const sc_ttrpc_server *s)
+{
+  return s->refused_conns;
+}
+
+size_t
+sc_ttrpc_server_oversized_requests (const sc_ttrpc_server *s)
+{
+  return s->oversized;
+}
+
 size_t
 sc_ttrpc_server_accept_pauses (const sc_ttrpc_server *s)
 {
@@ -551,6 +573,12 @@ on_accept (sc_watch *w, uint32_t events)
       if (!peer_allowed (s, fd))
         {
           close (fd); /* as ttrpc's UnixSocketRequireSameUser: no reply */
+          continue;
+        }
+      if (s->max_conns && s->nconns >= s->max_conns)
+        {
+          s->refused_conns++;
+          close (fd);
           continue;
         }
       sc_ttrpc_server_add_connection (s, fd, NULL);

@@ -55,6 +55,11 @@ typedef uint8_t *(*sc_ttrpc_reply_filter) (const char *service, const char *meth
 void sc_ttrpc_server_set_reply_filter (sc_ttrpc_server *s, sc_ttrpc_reply_filter filter);
 /* Status messages are made valid UTF-8 (they echo request fields); test
  * builds turn that off to misbehave on purpose. */
+/* at most max connections at once (0: no limit); more are closed at once */
+void sc_ttrpc_server_set_max_connections (sc_ttrpc_server *s, size_t max);
+size_t sc_ttrpc_server_refused_connections (const sc_ttrpc_server *s);
+/* requests over the data limit (answered ResourceExhausted, not handled) */
+size_t sc_ttrpc_server_oversized_requests (const sc_ttrpc_server *s);
 /* how often the listener rested because no fd was left for a connection */
 size_t sc_ttrpc_server_accept_pauses (const sc_ttrpc_server *s);
 void sc_ttrpc_server_set_raw_messages (sc_ttrpc_server *s, bool raw);

@@ -20,6 +20,7 @@ struct sc_events_sink
   sc_event *events;
   size_t n, cap;
   size_t rejected;
+  size_t over_count;      /* events beyond SC_EVENTS_MAX_COUNT, not kept */
   size_t fail_n;
   int fail_code;
 };
@@ -47,6 +48,14 @@ forward (sc_ttrpc_call *call, void *data)
       s->rejected++;
       protobuf_c_message_free_unpacked (&req->base, NULL);
       sc_ttrpc_call_error (call, SC_INVALID_ARGUMENT, "forward request without envelope");
+      return;
+    }
+  if (s->n >= SC_EVENTS_MAX_COUNT)
+    {
+      /* a flood: answered (a shim may retry forever otherwise), not kept */
+      s->over_count++;
+      protobuf_c_message_free_unpacked (&req->base, NULL);
+      sc_ttrpc_call_reply (call, NULL, 0);
       return;
     }
   if (s->n == s->cap)
@@ -97,6 +106,9 @@ sc_events_sink_new (sc_loop *loop, const char *socket_path, sc_events_sink **out
   sc_events_sink *s = sc_xcalloc (1, sizeof (*s));
   s->loop = loop;
   s->server = sc_ttrpc_server_new (loop);
+  /* a shim cannot make the runner hold more than count x size of events */
+  sc_ttrpc_server_set_max_data (s->server, SC_EVENTS_MAX_SIZE);
+  sc_ttrpc_server_set_max_connections (s->server, SC_EVENTS_MAX_CONNS);
   sc_ttrpc_server_register (s->server, SC_EVENTS_SERVICE, "Forward", forward, s);
   if (sc_ttrpc_server_listen (s->server, socket_path, 0600, err) < 0)
     {
@@ -130,6 +142,20 @@ sc_events_sink_free (sc_events_sink *s)
   free (s->events);
   free (s->path);
   free (s);
+}
+
+char *
+sc_events_sink_flood (const sc_events_sink *s)
+{
+  size_t big = sc_ttrpc_server_oversized_requests (s->server);
+  size_t conns = sc_ttrpc_server_refused_connections (s->server);
+  if (big == 0 && conns == 0 && s->over_count == 0)
+    return NULL;
+  return sc_xasprintf ("the shim flooded the events endpoint: %zu Forward requests over %zu KiB "
+                       "(refused), %zu events beyond the first %d (not kept), %zu connections "
+                       "beyond %d at once (closed)",
+                       big, (size_t) SC_EVENTS_MAX_SIZE / 1024, s->over_count,
+                       SC_EVENTS_MAX_COUNT, conns, SC_EVENTS_MAX_CONNS);
 }
 
 const char *

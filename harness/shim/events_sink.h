@@ -28,6 +28,14 @@ typedef struct sc_event
 
 typedef struct sc_events_sink sc_events_sink;
 
+/* What one sink takes from a shim: a Forward request of at most
+ * SC_EVENTS_MAX_SIZE bytes (a real event is well under 4 KiB), at most
+ * SC_EVENTS_MAX_COUNT events kept, at most SC_EVENTS_MAX_CONNS connections
+ * at once.  Beyond that the shim is flooding (sc_events_sink_flood). */
+#define SC_EVENTS_MAX_SIZE (64 * 1024)
+#define SC_EVENTS_MAX_COUNT 10000
+#define SC_EVENTS_MAX_CONNS 64
+
 int sc_events_sink_new (sc_loop *loop, const char *socket_path, sc_events_sink **out,
                         sc_error *err);
 void sc_events_sink_free (sc_events_sink *s);
@@ -35,6 +43,8 @@ const char *sc_events_sink_path (const sc_events_sink *s);
 
 size_t sc_events_sink_count (const sc_events_sink *s);
 const sc_event *sc_events_sink_get (const sc_events_sink *s, size_t i);
+/* NULL, or a message saying how the shim went over the limits (heap) */
+char *sc_events_sink_flood (const sc_events_sink *s);
 /* Malformed Forward requests received (not recorded as events). */
 size_t sc_events_sink_rejected (const sc_events_sink *s);
 /* Runs the loop until an event with topic (and, if non-NULL, for
