@@ -3,7 +3,8 @@
 #   1. no call cycle between its modules: module A depends on B when A's
 #      object uses a symbol B's object defines; tsort must find an order;
 #   2. no mutable global but the ones log.h names (a symbol in .data or .bss
-#      of any object, static or not, except shim_logging).
+#      of any object, static or not, except shim_logging; names the compiler
+#      makes, __odr_asan.* and the like, are not ours).
 #   refshim_modules.sh OBJECT_DIR   (the refshim_core object library's dir)
 set -uo pipefail
 dir=${1:?usage: refshim_modules.sh OBJECT_DIR}
@@ -40,7 +41,7 @@ fi
 : >"$tmp/globals"
 for o in "${objs[@]}"; do
   objdump -t "$o" | awk -v o="$(basename "$o")" '
-    $0 ~ /[ \t]\.(data|bss)/ && $0 !~ /\.data\.rel\.ro/ && $NF !~ /^\./ { print o ": " $NF }' >>"$tmp/globals"
+    $0 ~ /[ \t]\.(data|bss)/ && $0 !~ /\.data\.rel\.ro/ && $NF !~ /^\./ && $NF !~ /^__/ { print o ": " $NF }' >>"$tmp/globals"
 done
 bad=$(grep -v -E ": ($(echo $allowed_globals | tr ' ' '|'))$" "$tmp/globals")
 if [ -n "$bad" ]; then
