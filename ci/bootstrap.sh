@@ -7,13 +7,13 @@ PACKAGES=(
   # build
   build-essential cmake pkg-config
   protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev protobuf-compiler
-  libjansson-dev libcmocka-dev nettle-dev
+  libjansson-dev libcmocka-dev nettle-dev libxml2-dev
   # sanitizers and fuzzing
   clang libclang-rt-14-dev llvm afl++ ca-certificates
   # real peers used by the tests (never mocked)
   containerd runc crun busybox-static
   # test tooling
-  iproute2 procps util-linux psmisc python3 curl zip unzip
+  iproute2 procps util-linux psmisc python3 python3-yaml curl zip unzip libxml2-utils
 )
 
 missing=()

@@ -56,6 +56,7 @@ typedef enum sc_status
   SC_FAIL = 1,
   SC_SKIP = 2,
   SC_ERROR = 3, /* shimcheck itself could not run the case */
+  SC_INTERRUPTED = 4, /* the run was stopped (SIGINT/SIGTERM) before the case ended */
 } sc_status;
 
 /* stdio of a process, made the way containerd's cio does */

@@ -15,6 +15,7 @@
 
 #include "bundle.h"
 #include "catalogue.h"
+#include "result.h"
 #include "containerd/events/task.pb-c.h"
 #include "containerd/runc/options.pb-c.h"
 #include "oci_spec.h"
@@ -169,7 +170,7 @@ t_record_address (sc_t *t, const char *address)
     return;
   if (strncmp (address, "unix://", 7) == 0)
     address += 7;
-  char *p = sc_xasprintf ("%s/address", t->dir);
+  char *p = sc_xasprintf ("%s/%s", t->dir, SC_CASE_ADDRESSES);
   FILE *f = fopen (p, "a");
   if (f)
     {
@@ -929,25 +930,6 @@ t_teardown (sc_t *t)
 
 /* ------------------------------------------------------------------ running a case */
 
-static void
-json_escape_into (FILE *f, const char *s)
-{
-  fputc ('"', f);
-  for (; s && *s; s++)
-    {
-      unsigned char ch = (unsigned char) *s;
-      if (ch == '"' || ch == '\\')
-        fprintf (f, "\\%c", ch);
-      else if (ch == '\n')
-        fputs ("\\n", f);
-      else if (ch < 0x20)
-        fprintf (f, "\\u%04x", ch);
-      else
-        fputc (ch, f);
-    }
-  fputc ('"', f);
-}
-
 sc_status
 sc_case_run (const sc_case *c, const sc_run_config *cfg, const char *dir)
 {
@@ -957,7 +939,7 @@ sc_case_run (const sc_case *c, const sc_run_config *cfg, const char *dir)
   t.cfg = cfg;
   t.dir = sc_xstrdup (dir);
   case_t0 = sc_now_mono_ns ();
-  char *tp = sc_xasprintf ("%s/transcript.log", dir);
+  char *tp = sc_xasprintf ("%s/%s", dir, SC_CASE_TRANSCRIPT);
   t.transcript_fd = open (tp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   free (tp);
   sc_error err = SC_ERROR_INIT;
@@ -974,7 +956,7 @@ sc_case_run (const sc_case *c, const sc_run_config *cfg, const char *dir)
           free (t.env.runtime);
           t.env.runtime = sc_xstrdup (cfg->runtime_for_cleanup);
         }
-      record (&t, "ns", t.env.ns);
+      record (&t, SC_CASE_NS, t.env.ns);
       t_log (&t, "case %s (%s): %s", c->id, sc_level_name (c->level), c->title);
       if (setjmp (t.jb) == 0)
         {
@@ -1021,25 +1003,13 @@ sc_case_run (const sc_case *c, const sc_run_config *cfg, const char *dir)
       sc_error_release (&cerr);
     }
   sc_unlink_dead_socket (t.address);
-  char *rp = sc_xasprintf ("%s/result.json", dir);
-  FILE *f = fopen (rp, "w");
-  if (f)
+  sc_error werr = SC_ERROR_INIT;
+  if (sc_case_outcome_write (dir, t.status, t.message, t.address, t.evidence, t.nevidence, &werr)
+      < 0)
     {
-      fprintf (f, "{\"status\":%d,\"message\":", t.status);
-      json_escape_into (f, t.message ? t.message : "");
-      fprintf (f, ",\"address\":");
-      json_escape_into (f, t.address ? t.address : "");
-      fprintf (f, ",\"evidence\":[");
-      for (size_t i = 0; i < t.nevidence; i++)
-        {
-          if (i)
-            fputc (',', f);
-          json_escape_into (f, t.evidence[i]);
-        }
-      fprintf (f, "]}\n");
-      fclose (f);
+      fprintf (stderr, "shimcheck: case %s: %s\n", c->id, werr.msg);
+      sc_error_release (&werr);
     }
-  free (rp);
   for (size_t i = 0; i < t.nevidence; i++)
     free (t.evidence[i]);
   free (t.evidence);

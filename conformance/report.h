@@ -23,6 +23,11 @@ typedef struct sc_result
 typedef struct sc_report
 {
   json_t *environment; /* shim, runtime, kernel, ... */
+  json_t *invocation;  /* argv, filter, level, strict, jobs, timeout scale, baseline, versions */
+  const char *filter;  /* NULL: every case */
+  const char *level;   /* NULL: every level */
+  int interrupted_by;  /* the signal that stopped the run, 0 if none */
+  int waived;          /* gating failures the baseline waived */
   sc_result *results;
   int n;
   bool strict;
@@ -33,6 +38,15 @@ typedef struct sc_report
 } sc_report;
 
 const char *sc_status_name (sc_status s);
+/* The verdict, never more than the run shows: interrupted runs are
+ * INCOMPLETE, filtered or level-limited runs PARTIAL, a pass that needed
+ * the baseline says how many failures it waived. */
+typedef struct sc_verdict
+{
+  const char *cls;   /* pass, fail, partial, incomplete (CSS class, JSON) */
+  char *headline;    /* heap */
+} sc_verdict;
+sc_verdict sc_report_verdict (const sc_report *rep);
 /* one TAP line (+ diagnostics) for result number i (1-based) */
 void sc_tap_result (FILE *f, const sc_result *r, int i);
 int sc_report_write_all (const sc_report *rep, const char *dir, char **errmsg);

@@ -28,6 +28,7 @@
 #include "pb.h"
 #include "proc.h"
 #include "report.h"
+#include "result.h"
 
 /* ------------------------------------------------------------------ list */
 
@@ -137,7 +138,7 @@ run_capture (char *const argv[], int64_t timeout_ms)
   sc_run_result r;
   if (sc_run (&ro, &r, NULL) < 0)
     return sc_xstrdup ("(cannot run)");
-  char *s = sc_xstrdup (r.out);
+  char *s = sc_utf8_sanitize (r.out); /* a shim's -v may print anything */
   sc_run_result_release (&r);
   size_t n = strlen (s);
   while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
@@ -164,6 +165,62 @@ sha256_file (const char *path)
   for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
     snprintf (hex + 2 * i, 3, "%02x", md[i]);
   return sc_xstrdup (hex);
+}
+
+static char *
+hex_digest (struct sha256_ctx *ctx)
+{
+  uint8_t md[SHA256_DIGEST_SIZE];
+  sha256_digest (ctx, sizeof (md), md);
+  char hex[2 * SHA256_DIGEST_SIZE + 1];
+  for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+    snprintf (hex + 2 * i, 3, "%02x", md[i]);
+  return sc_xstrdup (hex);
+}
+
+/* what the catalogue asks: every case's id, level, title and reference */
+static char *
+catalogue_digest (void)
+{
+  struct sha256_ctx ctx;
+  sha256_init (&ctx);
+  for (int i = 0; i < sc_catalogue_len; i++)
+    {
+      const sc_case *c = &sc_catalogue[i];
+      const char *parts[] = { c->id, sc_level_name (c->level), c->title, c->ref };
+      for (int k = 0; k < 4; k++)
+        sha256_update (&ctx, strlen (parts[k]) + 1, (const uint8_t *) parts[k]);
+    }
+  return hex_digest (&ctx);
+}
+
+/* how the run was asked for: a report says what it certifies */
+static json_t *
+invocation (int argc, char **argv, const char *filter, int level, bool strict, int jobs,
+            double scale, const char *baseline, char **base_ids, int nbase)
+{
+  json_t *args = json_array ();
+  for (int i = 0; i < argc; i++)
+    {
+      char *a = sc_utf8_sanitize (argv[i]);
+      json_array_append_new (args, json_string (a));
+      free (a);
+    }
+  json_t *ids = json_array ();
+  for (int i = 0; i < nbase; i++)
+    json_array_append_new (ids, json_string (base_ids[i]));
+  char *bsum = baseline ? sha256_file (baseline) : NULL;
+  char *csum = catalogue_digest ();
+  json_t *inv = json_pack ("{s:o, s:s?, s:s, s:b, s:i, s:f, s:{s:s?, s:s?, s:o}, s:s, s:s, s:s, s:i}",
+                           "argv", args, "filter", filter, "level",
+                           level == SC_MUST ? "must" : level == SC_SHOULD ? "should" : "compat",
+                           "strict", strict, "jobs", jobs, "timeout_scale", scale, "baseline",
+                           "file", baseline, "sha256", bsum, "ids", ids, "shimcheck_version",
+                           SHIMCHECK_VERSION, "shimcheck_commit", SHIMCHECK_COMMIT,
+                           "catalogue_sha256", csum, "catalogue_cases", sc_catalogue_len);
+  free (bsum);
+  free (csum);
+  return inv;
 }
 
 static json_t *
@@ -213,28 +270,6 @@ typedef struct slot
   int64_t deadline; /* mono ns */
 } slot;
 
-static char *
-read_text (const char *path, size_t max_tail)
-{
-  FILE *f = fopen (path, "r");
-  if (f == NULL)
-    return NULL;
-  fseek (f, 0, SEEK_END);
-  long size = ftell (f);
-  long from = (size_t) size > max_tail ? size - (long) max_tail : 0;
-  fseek (f, from, SEEK_SET);
-  char *buf = sc_xmalloc ((size_t) (size - from) + 32);
-  size_t n = fread (buf, 1, (size_t) (size - from), f);
-  fclose (f);
-  buf[n] = '\0';
-  if (from > 0)
-    {
-      char *m = sc_xasprintf ("[... %ld bytes before ...]\n%s", from, buf);
-      free (buf);
-      return m;
-    }
-  return buf;
-}
 
 /* kill everything under pid (its shim, the task, ...), then pid */
 static void
@@ -280,29 +315,17 @@ kill_orphans (slot *slots, int nslots)
   free (d);
 }
 
-static char *
-first_line_of (const char *path)
-{
-  char *t = read_text (path, 4096);
-  if (t == NULL)
-    return NULL;
-  t[strcspn (t, "\n")] = '\0';
-  return t;
-}
-
 /* what the case's process made outside its dir: runtime state, a socket */
 static void
 cleanup_case_leftovers (const char *dir, const sc_run_config *cfg)
 {
-  char *nsf = sc_xasprintf ("%s/ns", dir);
-  char *ns = first_line_of (nsf);
-  free (nsf);
+  char *ns = sc_case_file_text (dir, SC_CASE_NS, 4096);
+  if (ns)
+    ns[strcspn (ns, "\n")] = '\0';
   if (ns && *ns)
     sc_env_cleanup_runtime_state (ns, cfg->runtime_for_cleanup ? cfg->runtime_for_cleanup : "runc");
   free (ns);
-  char *af = sc_xasprintf ("%s/address", dir);
-  char *all = read_text (af, 64 * 1024);
-  free (af);
+  char *all = sc_case_file_text (dir, SC_CASE_ADDRESSES, 64 * 1024);
   for (char *save = NULL, *addr = all ? strtok_r (all, "\n", &save) : NULL; addr;
        addr = strtok_r (NULL, "\n", &save))
     sc_unlink_dead_socket (addr); /* a socket nobody accepts on is a dead shim's */
@@ -313,14 +336,10 @@ static void
 collect (sc_result *r, const slot *s, int wstatus, bool timed_out, const sc_run_config *cfg)
 {
   r->seconds = (sc_now_mono_ns () - s->started) / 1e9;
-  char *rp = sc_xasprintf ("%s/result.json", s->dir);
-  json_error_t jerr;
-  json_t *j = json_load_file (rp, 0, &jerr);
-  if (j == NULL && getenv ("SHIMCHECK_DEBUG_KEEP")) { char *cmd = sc_xasprintf ("cp %s /tmp/bad-result.json", rp); if (system (cmd)) {} free (cmd); }
-  free (rp);
-  char *tp = sc_xasprintf ("%s/transcript.log", s->dir);
-  r->transcript = read_text (tp, 64 * 1024);
-  free (tp);
+  sc_case_outcome o;
+  sc_error rerr = SC_ERROR_INIT;
+  int read_rc = sc_case_outcome_read (s->dir, &o, &rerr);
+  r->transcript = sc_case_file_text (s->dir, SC_CASE_TRANSCRIPT, 64 * 1024);
   if (r->transcript == NULL)
     r->transcript = sc_xstrdup ("");
   if (timed_out)
@@ -331,25 +350,21 @@ collect (sc_result *r, const slot *s, int wstatus, bool timed_out, const sc_run_
                                  r->seconds);
       r->evidence = json_array ();
     }
-  else if (j == NULL)
+  else if (read_rc < 0)
     {
       r->status = SC_FAIL;
-      r->message = sc_xasprintf ("the case process ended without a result (%s; result.json: %s)",
-                                 sc_wait_status_str (wstatus), jerr.text);
+      r->message = sc_xasprintf ("the case process ended without a result (%s; %s)",
+                                 sc_wait_status_str (wstatus), rerr.msg);
       r->evidence = json_array ();
     }
   else
     {
-      r->status = (sc_status) json_integer_value (json_object_get (j, "status"));
-      r->message = sc_xstrdup (json_string_value (json_object_get (j, "message")) ?: "");
-      r->evidence = json_incref (json_object_get (j, "evidence"));
-      if (!json_is_array (r->evidence))
-        {
-          json_decref (r->evidence);
-          r->evidence = json_array ();
-        }
+      r->status = o.status;
+      r->message = sc_steal (o.message);
+      r->evidence = sc_steal (o.evidence);
     }
-  json_decref (j);
+  sc_case_outcome_release (&o);
+  sc_error_release (&rerr);
   cleanup_case_leftovers (s->dir, cfg);
   sc_error err = SC_ERROR_INIT;
   if (sc_remove_tree (s->dir, &err) < 0)
@@ -366,12 +381,12 @@ collect (sc_result *r, const slot *s, int wstatus, bool timed_out, const sc_run_
     }
 }
 
-static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t interrupted; /* the signal, 0 if none */
 
 static void
 on_interrupt (int sig)
 {
-  interrupted = 1;
+  interrupted = sig;
 }
 
 static void
@@ -410,8 +425,9 @@ run_cases (const sc_run_config *cfg, const sc_case **sel, int n, int jobs, sc_re
           for (int k = next; k < n; k++)
             {
               results[k].c = sel[k];
-              results[k].status = SC_SKIP;
-              results[k].message = sc_xstrdup ("interrupted");
+              results[k].status = SC_INTERRUPTED;
+              results[k].message = sc_xasprintf ("not run: the run was interrupted (signal %d)",
+                                                 (int) interrupted);
               results[k].evidence = json_array ();
               results[k].transcript = sc_xstrdup ("");
             }
@@ -428,13 +444,14 @@ run_cases (const sc_run_config *cfg, const sc_case **sel, int n, int jobs, sc_re
           pid_t w = waitpid (slots[s].pid, &st, WNOHANG);
           if (w < 0 && errno == ECHILD)
             w = slots[s].pid; /* already reaped: it ended, status unknown */
-          bool timed_out = false;
-          if (w == 0 && (sc_now_mono_ns () > slots[s].deadline || interrupted))
+          bool timed_out = false, stopped = false;
+          if (w == 0 && (interrupted || sc_now_mono_ns () > slots[s].deadline))
             {
               kill_tree (slots[s].pid);
               waitpid (slots[s].pid, &st, 0);
               w = slots[s].pid;
-              timed_out = true;
+              stopped = interrupted != 0; /* not the shim's doing */
+              timed_out = !stopped;
             }
           if (w != slots[s].pid)
             continue;
@@ -445,11 +462,17 @@ run_cases (const sc_run_config *cfg, const sc_case **sel, int n, int jobs, sc_re
           sc_result *r = &results[fin.idx];
           r->c = sel[fin.idx];
           collect (r, &fin, st, timed_out, cfg);
+          if (stopped)
+            {
+              r->status = SC_INTERRUPTED;
+              free (r->message);
+              r->message = sc_xasprintf ("interrupted while running (signal %d): no verdict",
+                                         (int) interrupted);
+            }
           done++;
           fprintf (stderr, "[%3d/%d] %-4s %-46s %-6s %6.1fs%s%s\n", done, n,
                    sc_status_name (r->status), r->c->id, sc_level_name (r->c->level), r->seconds,
-                   r->status == SC_FAIL || r->status == SC_SKIP ? "  " : "",
-                   r->status == SC_FAIL || r->status == SC_SKIP ? r->message : "");
+                   r->status != SC_PASS ? "  " : "", r->status != SC_PASS ? r->message : "");
           free (fin.dir);
         }
       if (!any)
@@ -604,9 +627,15 @@ cmd_run (int argc, char **argv)
       return SC_EXIT_USAGE;
     }
   char shim_abs[4096];
-  if (realpath (shim, shim_abs) == NULL || access (shim_abs, X_OK) < 0)
+  struct stat shim_st;
+  if (realpath (shim, shim_abs) == NULL || stat (shim_abs, &shim_st) < 0 || access (shim_abs, X_OK) < 0)
     {
       fprintf (stderr, "shimcheck run: --shim %s: %s\n", shim, strerror (errno));
+      return SC_EXIT_USAGE;
+    }
+  if (!S_ISREG (shim_st.st_mode))
+    {
+      fprintf (stderr, "shimcheck run: --shim %s: not a regular file (give the shim binary)\n", shim);
       return SC_EXIT_USAGE;
     }
   regex_t re;
@@ -623,10 +652,23 @@ cmd_run (int argc, char **argv)
       fprintf (stderr, "shimcheck run: %s\n", errmsg);
       return SC_EXIT_USAGE;
     }
-  if (out && mkdir (out, 0755) < 0 && errno != EEXIST)
+  if (out)
     {
-      fprintf (stderr, "shimcheck run: --out %s: %s\n", out, strerror (errno));
-      return SC_EXIT_USAGE;
+      /* reports that cannot be written fail the run before any case runs */
+      struct stat ost;
+      char *probe = sc_xasprintf ("%s/.shimcheck-write-test", out);
+      int fd = -1;
+      if ((mkdir (out, 0755) < 0 && errno != EEXIST) || stat (out, &ost) < 0
+          || (!S_ISDIR (ost.st_mode) && (errno = ENOTDIR))
+          || (fd = open (probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+        {
+          fprintf (stderr, "shimcheck run: --out %s: %s\n", out, strerror (errno));
+          free (probe);
+          return SC_EXIT_ENV;
+        }
+      close (fd);
+      unlink (probe);
+      free (probe);
     }
 
   const sc_case **sel = sc_xcalloc ((size_t) sc_catalogue_len, sizeof (*sel));
@@ -686,6 +728,9 @@ cmd_run (int argc, char **argv)
   sc_report rep = { 0 };
   rep.environment = environment (&cfg);
   rep.strict = strict;
+  rep.filter = filter;
+  rep.level = level == SC_COMPAT ? NULL : level == SC_MUST ? "must" : "should";
+  rep.invocation = invocation (argc, argv, filter, level, strict, jobs, scale, baseline, base_ids, nbase);
   rep.results = sc_xcalloc ((size_t) n, sizeof (sc_result));
   rep.n = n;
   fprintf (stderr, "shimcheck %s: %d cases against %s (-j %d)\n", SHIMCHECK_VERSION, n, shim_abs, jobs);
@@ -715,12 +760,18 @@ cmd_run (int argc, char **argv)
         skipped++;
       else if (r->status == SC_ERROR)
         errors++;
+      else if (r->status == SC_INTERRUPTED)
+        ;
       else if (r->in_baseline)
-        expected++;
+        {
+          expected++;
+          rep.waived += r->gating;
+        }
       else if (r->gating)
         failed++;
     }
-  rep.passed = failed == 0 && errors == 0;
+  rep.interrupted_by = (int) interrupted;
+  rep.passed = failed == 0 && errors == 0 && !interrupted;
 
   printf ("TAP version 13\n1..%d\n", n);
   for (int i = 0; i < n; i++)
@@ -732,14 +783,22 @@ cmd_run (int argc, char **argv)
           passed, failed + nonpass_nongating, failed, nonpass_nongating, expected, skipped, errors, rep.seconds);
   for (int i = 0; i < rep.n_baseline_now_passing; i++)
     printf ("# baseline entry now passes, remove it: %s\n", rep.baseline_now_passing[i]);
-  fprintf (stderr, "\n%s: %d passed, %d gating failures, %d other failures, %d expected, %d skipped, %d errors in %.1f s\n",
-           rep.passed ? "PASSED" : "FAILED", passed, failed, nonpass_nongating, expected, skipped, errors, rep.seconds);
+  int unfinished = n - passed - failed - nonpass_nongating - expected - skipped - errors;
+  if (unfinished > 0)
+    printf ("# %d cases interrupted (signal %d): this run is incomplete\n", unfinished, (int) interrupted);
+  sc_verdict verdict = sc_report_verdict (&rep);
+  fprintf (stderr, "\n%s\n%s: %d passed, %d gating failures, %d other failures, %d expected, %d skipped, %d errors, %d interrupted in %.1f s\n",
+           verdict.headline, rep.passed ? "PASSED" : "FAILED", passed, failed, nonpass_nongating,
+           expected, skipped, errors, unfinished, rep.seconds);
+  free (verdict.headline);
+  bool reports_failed = false;
   if (out)
     {
       if (sc_report_write_all (&rep, out, &errmsg) < 0)
         {
           fprintf (stderr, "shimcheck run: reports: %s\n", errmsg);
           free (errmsg);
+          reports_failed = true;
         }
       else
         fprintf (stderr, "reports: %s/{results.tap,junit.xml,report.json,report.html}\n", out);
@@ -755,12 +814,15 @@ cmd_run (int argc, char **argv)
   free (rep.results);
   free (rep.baseline_now_passing);
   json_decref (rep.environment);
+  json_decref (rep.invocation);
   for (int b = 0; b < nbase; b++)
     free (base_ids[b]);
   free (base_ids);
   free (own_rootfs);
   free (sel);
-  if (errors)
+  if (interrupted)
+    return 128 + (int) interrupted;
+  if (errors || reports_failed)
     return SC_EXIT_ENV;
   return rep.passed ? SC_EXIT_OK : SC_EXIT_FAILED;
 }
