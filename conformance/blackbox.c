@@ -228,6 +228,7 @@ launch (fz *z, sc_error *err)
     .grpc_address = z->env.grpc_address,
     .ttrpc_address = z->env.ttrpc_address,
     .debug = z->debug,
+    .own_dir = z->env.dir,
     .start_timeout_ms = (int64_t) (5000 * z->scale),
     .connect_timeout_ms = (int64_t) (5000 * z->scale),
     .delete_timeout_ms = (int64_t) (10000 * z->scale),

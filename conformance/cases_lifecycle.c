@@ -58,7 +58,7 @@ CASE (bootstrap_second_start_same_address)
   sc_shim *first = t_launch (t, "g1", b1);
   sc_launch_opts o = { .shim = t->cfg->shim, .ns = t->env.ns, .id = "g2", .bundle = b2,
                        .grpc_address = t->env.grpc_address, .ttrpc_address = t->env.ttrpc_address,
-                       .start_timeout_ms = t_ms (t, 5000) };
+                       .start_timeout_ms = t_ms (t, 5000), .own_dir = t->env.dir };
   sc_shim *second = NULL;
   sc_error err = SC_ERROR_INIT;
   int rc = sc_shim_start (t->env.loop, &o, &second, &err);

@@ -208,6 +208,7 @@ t_launch (sc_t *t, const char *id, const char *bundle)
     .ttrpc_address = t->env.ttrpc_address,
     .options = opts,
     .options_len = opts_len,
+    .own_dir = t->env.dir,
     .start_timeout_ms = t_ms (t, 5000),
     .connect_timeout_ms = t_ms (t, 5000),
     .delete_timeout_ms = t_ms (t, 10000),
@@ -1002,7 +1003,7 @@ sc_case_run (const sc_case *c, const sc_run_config *cfg, const char *dir)
         }
       sc_error_release (&cerr);
     }
-  sc_unlink_dead_socket (t.address);
+  sc_unlink_dead_socket (t.address, dir);
   sc_error werr = SC_ERROR_INIT;
   if (sc_case_outcome_write (dir, t.status, t.message, t.address, t.evidence, t.nevidence, &werr)
       < 0)

@@ -231,6 +231,7 @@ cmd_probe (int argc, char **argv)
     .ttrpc_address = env.ttrpc_address,
     .debug = debug,
     .flavor = flavor,
+    .own_dir = env.dir,
     .start_timeout_ms = (int64_t) (5000 * scale),
     .connect_timeout_ms = (int64_t) (5000 * scale),
     .delete_timeout_ms = (int64_t) (10000 * scale),

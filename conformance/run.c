@@ -328,7 +328,7 @@ cleanup_case_leftovers (const char *dir, const sc_run_config *cfg)
   char *all = sc_case_file_text (dir, SC_CASE_ADDRESSES, 64 * 1024);
   for (char *save = NULL, *addr = all ? strtok_r (all, "\n", &save) : NULL; addr;
        addr = strtok_r (NULL, "\n", &save))
-    sc_unlink_dead_socket (addr); /* a socket nobody accepts on is a dead shim's */
+    sc_unlink_dead_socket (addr, dir); /* a socket nobody accepts on is a dead shim's */
   free (all);
 }
 

@@ -1,4 +1,6 @@
 #include "address.h"
+
+#include <limits.h>
 #include "services.h"
 
 #include <ctype.h>
@@ -133,10 +135,39 @@ sc_unix_connect (const char *path)
   return -1;
 }
 
+static bool
+under (const char *path, const char *dir)
+{
+  char real[PATH_MAX];
+  if (dir == NULL || realpath (dir, real) == NULL)
+    return false;
+  size_t n = strlen (real);
+  while (n > 1 && real[n - 1] == '/')
+    real[--n] = '\0';
+  return strncmp (path, real, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
 bool
-sc_unlink_dead_socket (const char *path)
+sc_shim_socket_allowed (const char *path, const char *own_dir)
 {
   if (path == NULL || *path != '/')
+    return false;
+  /* the directory holding the socket, canonical */
+  char *copy = sc_xstrdup (path), real[PATH_MAX];
+  char *slash = strrchr (copy, '/');
+  if (slash == copy)
+    slash[1] = '\0';
+  else
+    *slash = '\0';
+  bool ok = realpath (copy, real) != NULL && (under (real, SC_SHIM_SOCKET_ROOT) || under (real, own_dir));
+  free (copy);
+  return ok;
+}
+
+bool
+sc_unlink_dead_socket (const char *path, const char *own_dir)
+{
+  if (!sc_shim_socket_allowed (path, own_dir))
     return false;
   int fd = sc_unix_connect (path);
   if (fd >= 0)

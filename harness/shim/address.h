@@ -30,6 +30,14 @@ void sc_shim_address_release (sc_shim_address *a);
 int sc_unix_connect (const char *path);
 /* Removes the socket file at path if nobody accepts on it any more (what a
  * killed shim leaves); true if it did. */
-bool sc_unlink_dead_socket (const char *path);
+bool sc_unlink_dead_socket (const char *path, const char *own_dir);
+
+/* Where a shim's socket may be: under containerd's state directory
+ * (SC_SHIM_SOCKET_ROOT: s/ for the Go shims, ref/ for ours), or under
+ * own_dir, a directory of the runner's (may be NULL).  The directory is
+ * compared canonicalised (no "..", no symlink out).  A socket anywhere else
+ * is never connected to nor unlinked because a shim printed it. */
+#define SC_SHIM_SOCKET_ROOT "/run/containerd/"
+bool sc_shim_socket_allowed (const char *path, const char *own_dir);
 
 #endif

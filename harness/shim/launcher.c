@@ -192,6 +192,7 @@ sc_shim_start (sc_loop *loop, const sc_launch_opts *o, sc_shim **out, sc_error *
   s->grpc_address = sc_xstrdup (o->grpc_address);
   s->ttrpc_address = sc_xstrdup (o->ttrpc_address);
   s->publish_binary = sc_xstrdup (o->publish_binary ? o->publish_binary : "/usr/bin/containerd");
+  s->own_dir = o->own_dir ? sc_xstrdup (o->own_dir) : NULL;
   s->debug = o->debug;
   s->flavor = o->flavor ? o->flavor : SC_CONTAINERD_16;
   s->start_timeout_ms = o->start_timeout_ms > 0 ? o->start_timeout_ms : 5000;
@@ -229,6 +230,14 @@ sc_shim_start (sc_loop *loop, const sc_launch_opts *o, sc_shim **out, sc_error *
     return rc;
   if (sc_shim_address_parse (s->start.out, s->start.out_len, &s->addr, err) < 0)
     return sc_error_wrap (err, "shim start output");
+  if (s->addr.abstract || !sc_shim_socket_allowed (s->addr.name, s->own_dir))
+    return sc_error_make (err, 0,
+                          "shim start printed %s: %s; refusing to connect to it (a shim socket "
+                          "belongs under %s)",
+                          s->addr.address,
+                          s->addr.abstract ? "an abstract socket, which any process can bind"
+                                           : "a socket outside the shim socket directories",
+                          SC_SHIM_SOCKET_ROOT);
   return 0;
 }
 
@@ -391,7 +400,7 @@ sc_shim_kill (sc_shim *s)
    * is gone */
   struct stat st;
   for (int i = 0; s->daemon_pid > 0 && s->addr.name && !s->addr.abstract && i < 40
-                  && !sc_unlink_dead_socket (s->addr.name) && stat (s->addr.name, &st) == 0;
+                  && !sc_unlink_dead_socket (s->addr.name, s->own_dir) && stat (s->addr.name, &st) == 0;
        i++)
     usleep (50000);
 }
@@ -419,5 +428,6 @@ sc_shim_free (sc_shim *s)
   free (s->grpc_address);
   free (s->ttrpc_address);
   free (s->publish_binary);
+  free (s->own_dir);
   free (s);
 }

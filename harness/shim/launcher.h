@@ -41,12 +41,14 @@ typedef struct sc_launch_opts
   int64_t start_timeout_ms;    /* default 5000 */
   int64_t connect_timeout_ms;  /* default 5000 */
   int64_t delete_timeout_ms;   /* default 10000 */
+  const char *own_dir;         /* a runner directory a shim socket may be in (besides
+                                  SC_SHIM_SOCKET_ROOT); NULL: none */
 } sc_launch_opts;
 
 typedef struct sc_shim
 {
   sc_loop *loop;
-  char *shim, *ns, *id, *bundle, *grpc_address, *ttrpc_address, *publish_binary;
+  char *shim, *ns, *id, *bundle, *grpc_address, *ttrpc_address, *publish_binary, *own_dir;
   bool debug;
   sc_containerd_flavor flavor;
   int64_t start_timeout_ms, connect_timeout_ms, delete_timeout_ms;
