@@ -396,7 +396,15 @@ not_a_shim_fails_clearly_within_deadline_and_leaves_nothing (void **state)
   expect_start_failure (f, s, 500, "did not exit within 0.5 s", 1500);
   free (s);
   s = script (f, "liar", "echo unix:///nonexistent/nobody.sock");
-  expect_start_failure (f, s, 2000, "connect to shim address unix:///nonexistent/nobody.sock",
+  expect_start_failure (f, s, 2000,
+                        "unix:///nonexistent/nobody.sock: a socket outside the shim socket "
+                        "directories; refusing to connect",
+                        2000);
+  free (s);
+  /* where a shim socket may be, but nobody listens: the connect step says so */
+  s = script (f, "deaf", "echo unix:///run/containerd/sc-interop-nobody.sock");
+  mkdir ("/run/containerd", 0711);
+  expect_start_failure (f, s, 2000, "connect to shim address unix:///run/containerd/sc-interop-nobody.sock",
                         2000);
   free (s);
   s = script (f, "holder", "sleep 1000 &\necho unix:///x.sock");

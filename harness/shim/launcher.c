@@ -235,7 +235,7 @@ sc_shim_start (sc_loop *loop, const sc_launch_opts *o, sc_shim **out, sc_error *
                           "shim start printed %s: %s; refusing to connect to it (a shim socket "
                           "belongs under %s)",
                           s->addr.address,
-                          s->addr.abstract ? "an abstract socket, which any process can bind"
+                          s->addr.abstract ? "an abstract socket, which any process can bind (CVE-2020-15257)"
                                            : "a socket outside the shim socket directories",
                           SC_SHIM_SOCKET_ROOT);
   return 0;

@@ -45,13 +45,18 @@ printf '#!/bin/sh\nsleep 1000\n' >"$tmp/hang"; chmod +x "$tmp/hang"
 run 1 5 "probe of a shim that hangs in start" probe --shim "$tmp/hang" --timeout-scale 0.4
 grep -q "did not exit within 2.0 s" "$tmp/out"; check "hang: message says the deadline" $? "$(cat "$tmp/out")"
 
-printf '#!/bin/sh\necho unix://%s/nobody.sock\n' "$tmp" >"$tmp/liar"; chmod +x "$tmp/liar"
+# an address where a shim socket may be, but nobody listens
+mkdir -p /run/containerd
+printf '#!/bin/sh\necho unix:///run/containerd/sc-cli-nobody-%s.sock\n' "$$" >"$tmp/liar"; chmod +x "$tmp/liar"
 run 1 5 "probe of a shim printing an address nobody listens on" probe --shim "$tmp/liar" --timeout-scale 0.4
 grep -q "connect to shim address" "$tmp/out"; check "liar: message names the connect step" $? "$(cat "$tmp/out")"
 
 printf '#!/bin/sh\necho @abstract-shim-name\n' >"$tmp/abstract"; chmod +x "$tmp/abstract"
 run 1 5 "probe of a shim on an abstract socket" probe --shim "$tmp/abstract" --timeout-scale 0.2
 grep -q "CVE-2020-15257" "$tmp/out"; check "abstract socket is flagged" $? "$(cat "$tmp/out")"
+printf '#!/bin/sh\necho unix://%s/elsewhere.sock\n' "$tmp" >"$tmp/elsewhere"; chmod +x "$tmp/elsewhere"
+run 1 5 "probe of a shim printing a socket outside the shim socket directories" probe --shim "$tmp/elsewhere"
+grep -q "refusing to connect" "$tmp/out"; check "a socket elsewhere is refused, not connected to" $? "$(cat "$tmp/out")"
 
 run 2 5 "probe without --shim" probe
 run 2 5 "probe with a bad option" probe --shim /bin/true --bogus
