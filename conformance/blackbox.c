@@ -71,6 +71,7 @@ buf_put (buf *b, uint8_t op, const uint8_t *payload, size_t len)
 typedef struct fz
 {
   const char *shim_path;
+  const char *outdir;  /* reproducers, and every shim address launched (addresses) */
   double scale;
   bool debug;
   sc_env env;
@@ -237,7 +238,20 @@ launch (fz *z, sc_error *err)
   z->sent.len = 0;
   z->hung = false;
   z->shutdown_sent = false;
-  if (sc_shim_start (z->env.loop, &lo, &z->shim, err) < 0 || sc_shim_connect (z->shim, err) < 0)
+  int started = sc_shim_start (z->env.loop, &lo, &z->shim, err);
+  if (z->shim && z->shim->addr.name && !z->shim->addr.abstract && z->outdir)
+    {
+      /* what a test may check for leftovers: only the sockets we caused */
+      char *p = sc_xasprintf ("%s/addresses", z->outdir);
+      FILE *f = fopen (p, "a");
+      if (f)
+        {
+          fprintf (f, "%s\n", z->shim->addr.name);
+          fclose (f);
+        }
+      free (p);
+    }
+  if (started < 0 || sc_shim_connect (z->shim, err) < 0)
     return -1;
   z->shim->task.timeout_ms = (int64_t) (5000 * z->scale);
   Containerd__Task__V2__ConnectRequest req = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
@@ -722,6 +736,8 @@ cmd_fuzz (int argc, char **argv)
     }
 
   cleanup_error sc_error err = SC_ERROR_INIT;
+  z.outdir = outdir;
+  mkdir (outdir, 0755);
   if (sc_become_subreaper (&err) < 0 || sc_env_setup (&z.env, "shimcheck-fuzz", &err) < 0)
     {
       fprintf (stderr, "shimcheck fuzz: set-up: %s\n", err.msg);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <nettle/sha2.h>
 #include <regex.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "env.h"
 #include "catalogue.h"
 #include "cli.h"
 #include "pb.h"
@@ -695,7 +697,8 @@ cmd_run (int argc, char **argv)
       fprintf (stderr, "shimcheck run: %s\n", err.msg);
       return SC_EXIT_ENV;
     }
-  char base[] = "/tmp/shimcheck-run.XXXXXX";
+  char base[PATH_MAX];
+  snprintf (base, sizeof (base), "%s/shimcheck-run.XXXXXX", sc_tmpdir ());
   if (mkdtemp (base) == NULL)
     {
       fprintf (stderr, "shimcheck run: mkdtemp: %s\n", strerror (errno));

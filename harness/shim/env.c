@@ -12,6 +12,13 @@
 #include "bundle.h"
 #include "proc.h"
 
+const char *
+sc_tmpdir (void)
+{
+  const char *t = getenv ("TMPDIR");
+  return t && t[0] == '/' ? t : "/tmp";
+}
+
 int
 sc_env_setup (sc_env *env, const char *ns_prefix, sc_error *err)
 {
@@ -25,7 +32,7 @@ sc_env_setup_in (sc_env *env, const char *base, const char *ns_prefix, sc_error 
   env->runtime = sc_xstrdup ("runc");
   if (sc_loop_new (&env->loop, err) < 0)
     return -1;
-  char *tmpl = sc_xasprintf ("%s/shimcheck.XXXXXX", base ? base : "/tmp");
+  char *tmpl = sc_xasprintf ("%s/shimcheck.XXXXXX", base ? base : sc_tmpdir ());
   if (mkdtemp (tmpl) == NULL)
     {
       int e = errno;

@@ -20,6 +20,9 @@ typedef struct sc_env
   char *runtime;       /* runtime CLI for cleaning up leftover containers (runc) */
 } sc_env;
 
+/* where shimcheck makes its temporary directories: $TMPDIR if absolute,
+ * else /tmp (tests point it at a directory of their own) */
+const char *sc_tmpdir (void);
 int sc_env_setup (sc_env *env, const char *ns_prefix, sc_error *err);
 /* the same, with the temp dir under base (NULL: /tmp) */
 int sc_env_setup_in (sc_env *env, const char *base, const char *ns_prefix, sc_error *err);

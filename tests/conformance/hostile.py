@@ -3,13 +3,17 @@
 prints the address of a daemon that misbehaves:
   HOSTILE_MODE=silent   accepts connections, reads, never answers
   HOSTILE_MODE=garbage  answers every read with random bytes
-The daemon stops by itself after 120 s whatever happens."""
+Its socket is /run/containerd/sc-hostile-$HOSTILE_TAG-<pid>-<n>.sock, where
+a shim socket may be.  The daemon stops by itself after 120 s whatever
+happens."""
 import os, random, socket, sys, time
 
 mode = os.environ.get("HOSTILE_MODE", "silent")
 if "start" not in sys.argv:
     sys.exit(0)
-path = "/tmp/sc-hostile-%d-%d.sock" % (os.getpid(), random.randrange(1 << 30))
+os.makedirs("/run/containerd", exist_ok=True)
+path = "/run/containerd/sc-hostile-%s-%d-%d.sock" % (os.environ.get("HOSTILE_TAG", "x"), os.getpid(),
+                                                     random.randrange(1 << 30))
 srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 srv.bind(path)
 os.chmod(path, 0o600)

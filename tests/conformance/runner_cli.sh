@@ -10,8 +10,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 T=$(mktemp -d /tmp/sc-runner.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
-# other runs on this machine are not ours to judge
-ls -d /tmp/shimcheck-run.* 2>/dev/null | sort >"$T/rundirs-before"
+# other runs on this machine are not ours to judge: our runs make their temp
+# dirs in $TMPDIR, their shims name it on their command line, and the
+# hostile shims tag their sockets
+export TMPDIR=$T/tmp HOSTILE_TAG=runner-$$
+mkdir -p "$TMPDIR"
 check() { if [ "$2" -eq 0 ]; then pass=$((pass+1)); echo "ok - $1"; else fail=$((fail+1)); echo "not ok - $1"; [ -n "${3:-}" ] && echo "$3" | head -20 | sed 's/^/#   /'; fi; }
 run() { timeout -k 10 600 "$SC" run "$@" >"$T/out" 2>"$T/err"; echo $?; }
 
@@ -80,11 +83,18 @@ SHIM=$HERE/hostile.py hostile "a shim that answers garbage" 4 HOSTILE_MODE=garba
 SHIM=$FAULTY hostile "a shim that crashes mid-run (in Create)" 3 SHIMCHECK_FAULTS=crash-on-Create
 SHIM=$FAULTY hostile "a shim that forks children and dies" 3 SHIMCHECK_FAULTS=leak-child,crash-on-Create
 sleep 0.5
-left=$(pgrep -fa "sleep 1000|hostile.py|reffault-v1 -namespace sc-" | grep -v pgrep || true)
+# ours: a process whose command line or working directory is in our TMPDIR
+ours() {
+  for p in /proc/[0-9]*; do
+    { tr '\0' ' ' <"$p/cmdline"; echo; readlink "$p/cwd"; } 2>/dev/null | grep -qF "$TMPDIR/" \
+      && echo "${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
+  done
+}
+left=$(ours)
 check "nothing the hostile shims started is left running" $([ -z "$left" ]; echo $?) "$left"
-new_dirs=$(ls -d /tmp/shimcheck-run.* 2>/dev/null | sort | comm -13 "$T/rundirs-before" -)
-check "no run dir left in /tmp" $([ -z "$new_dirs" ]; echo $?) "$new_dirs"
-check "no hostile socket left" $([ -z "$(ls /tmp/sc-hostile-* 2>/dev/null)" ]; echo $?) ""
+new_dirs=$(ls -A "$TMPDIR")
+check "no run dir left" $([ -z "$new_dirs" ]; echo $?) "$new_dirs"
+check "no hostile socket left" $([ -z "$(ls /run/containerd/sc-hostile-"$HOSTILE_TAG"-* 2>/dev/null)" ]; echo $?) ""
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

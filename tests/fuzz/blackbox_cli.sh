@@ -15,9 +15,12 @@ sc=$bin/shimcheck
 tmp=$(mktemp -d /tmp/shimcheck-bb.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "not ok: $*"; exit 1; }
-shims_running() { pgrep -f -- "-namespace shimcheck-fuzz-" >/dev/null 2>&1; }
-socks() { ls /run/containerd/s /run/containerd/ref 2>/dev/null | sort; }
-socks >"$tmp/sockets-before"
+# only what this test started is judged (other runs may be going on): the
+# fuzzer's temp dirs are ours (TMPDIR), so are the shims whose command line
+# names them, and the sockets the fuzzer lists in OUT/addresses
+export TMPDIR=$tmp/tmp
+mkdir -p "$TMPDIR"
+shims_running() { pgrep -f -- "-address $TMPDIR/" >/dev/null 2>&1; }
 
 out=$(timeout -k 5 120 "$sc" fuzz --shim "$bin/containerd-shim-ref-v1" --time 10 --seed 7 \
   --corpus "$root/corpora/task_dispatch" --out "$tmp/ref" 2>&1); rc=$?
@@ -36,7 +39,7 @@ for fault in crash-on-Pause hang-on-Pids; do
   rep=$(ls "$tmp/$fault"/finding-*.records 2>/dev/null | head -1)
   [ -s "$rep" ] || fail "$fault: no reproducer"
   out=$(SHIMCHECK_FAULTS=$fault timeout -k 5 120 "$sc" fuzz --shim "$bin/containerd-shim-reffault-v1" \
-    --replay "$rep" 2>&1); rc=$?
+    --replay "$rep" --out "$tmp/replay-$fault" 2>&1); rc=$?
   [ $rc -eq 1 ] && echo "$out" | tail -1 | grep -q "^$want" || { echo "$out" | tail -3; fail "$fault: replay does not reproduce"; }
   echo "ok: $fault found as a $want, reproducer replays"
 done
@@ -47,12 +50,14 @@ shims_running && fail "shims left running"
 third_party() {
   local r=$root/corpora/blackbox/$1 out rc
   if [ -x /usr/bin/containerd-shim-runc-v2 ]; then
-    out=$(timeout -k 5 60 "$sc" fuzz --shim /usr/bin/containerd-shim-runc-v2 --replay "$r" 2>&1); rc=$?
+    out=$(timeout -k 5 60 "$sc" fuzz --shim /usr/bin/containerd-shim-runc-v2 --replay "$r" \
+      --out "$tmp/runc-v2-$1" 2>&1); rc=$?
     [ $rc -eq 1 ] && echo "$out" | grep -q "$2" \
       || { echo "$out" | tail -3; fail "runc-v2 no longer $3 (fixed upstream?)"; }
     echo "ok: runc-v2 $3 (third-party finding)"
   fi
-  out=$(timeout -k 5 60 "$sc" fuzz --shim "$bin/containerd-shim-ref-v1" --replay "$r" 2>&1) \
+  out=$(timeout -k 5 60 "$sc" fuzz --shim "$bin/containerd-shim-ref-v1" --replay "$r" \
+    --out "$tmp/ref-$1" 2>&1) \
     || { echo "$out" | tail -3; fail "the reference shim shows it too: $3"; }
   echo "ok: the reference shim does not"
 }
@@ -60,15 +65,18 @@ third_party runc-v2-invalid-utf8-exec-id.records "dropped connection" \
   "drops its connection on a non-UTF-8 exec id"
 third_party runc-v2-create-missing-stdin-hangs.records "hang: Create" \
   "never answers a Create whose stdin path does not exist"
-# new sockets nobody accepts on are what a killed shim left (live ones may
-# belong to another run's shims)
-new=$(socks | comm -13 "$tmp/sockets-before" - | while read -r f; do
-  for d in /run/containerd/s /run/containerd/ref; do
-    [ -S "$d/$f" ] && python3 -c "import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])" "$d/$f" 2>/dev/null || { [ -S "$d/$f" ] && echo "$d/$f"; }
-  done
+# a socket of ours nobody accepts on is what a killed shim left
+n=$(cat "$tmp"/*/addresses 2>/dev/null | sort -u | wc -l)
+[ "$n" -gt 0 ] || fail "the fuzzer listed no shim address"
+new=$(cat "$tmp"/*/addresses | sort -u | while read -r f; do
+  [ -S "$f" ] && ! python3 -c "import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])" "$f" 2>/dev/null && echo "$f"
 done)
 [ -z "$new" ] || fail "dead shim sockets left behind: $new"
-echo "ok: no shim socket left behind"
+echo "ok: no shim socket left behind ($n addresses checked)"
+shims_running && fail "shims left running"
+left=$(ls -A "$TMPDIR")
+[ -z "$left" ] || fail "temp dirs left: $left"
+echo "ok: no temp dir and no shim of ours left"
 "$sc" fuzz --time 5 >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing --shim not a usage error"
 "$sc" fuzz --shim /nonexistent --time 5 >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --shim not a usage error"
 "$sc" fuzz --shim "$bin/containerd-shim-ref-v1" --replay /nonexistent >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --replay not a usage error"
