@@ -11,226 +11,227 @@
 #define SC_CASES(X)                                                                                \
   /* bootstrap */                                                                                  \
   X (bootstrap_start_prints_one_address, "bootstrap.start-prints-one-address", SC_MUST, 0,         \
-     "start exits 0 and prints one address, nothing else", "runtime-v2 doc: start; facts §2.3, §2.5") \
+     "start exits 0 and prints one address, nothing else", "containerd v1.7.24 runtime/v2/README.md \"start\"; docs/shim-behaviour.md#start") \
   X (bootstrap_start_exits_promptly, "bootstrap.start-exits-promptly", SC_MUST, 0,                 \
      "start exits promptly and leaves no process holding its output",                              \
-     "facts §2.3 (CombinedOutput: containerd blocks until EOF)")                                   \
+     "containerd v1.6.20 runtime/v2/binary.go (start output read with CombinedOutput); docs/shim-behaviour.md#start") \
   X (bootstrap_socket_is_private_path, "bootstrap.socket-is-private-path", SC_MUST, 0,             \
      "the shim socket is a filesystem path with mode 0600, never abstract",                        \
-     "CVE-2020-15257 / GHSA-36xw-fx78-c5r4; facts §2.4")                                           \
+     "CVE-2020-15257 (GHSA-36xw-fx78-c5r4); docs/shim-behaviour.md#socket")                        \
   X (bootstrap_second_start_same_address, "bootstrap.second-start-same-address", SC_SHOULD, 0,     \
      "a second start for the same group returns the same address",                                 \
-     "facts §2.4 (io.containerd.runc.v2.group)")                                                   \
+     "docs/shim-behaviour.md#socket, #grouping")                                                   \
   X (bootstrap_delete_after_sigkill, "bootstrap.delete-after-sigkill", SC_MUST, 0,                 \
      "delete after a SIGKILLed shim prints a DeleteResponse and removes the task",                 \
-     "runtime-v2 doc: delete; facts §2.7 (cleanupAfterDeadShim)")                                  \
+     "containerd v1.7.24 runtime/v2/README.md \"delete\"; containerd v1.6.20 runtime/v2/shim.go (cleanupAfterDeadShim); docs/shim-behaviour.md#delete-binary") \
   X (bootstrap_namespace_required, "bootstrap.namespace-required", SC_SHOULD, 0,                   \
-     "start without -namespace fails", "facts §2.6 (shim namespace cannot be empty)")              \
+     "start without -namespace fails", "containerd v1.6.20 runtime/v2/shim/shim.go (shim namespace cannot be empty); docs/shim-behaviour.md#daemon") \
   X (bootstrap_long_namespace_and_id, "bootstrap.long-namespace-and-id", SC_MUST, 0,               \
-     "a 76-character namespace and a 64-character id still work", "TestShimSockLength")            \
+     "a 76-character namespace and a 64-character id still work", "TestShimSockLength (containerd v1.7.24 integration/client/container_test.go)") \
   X (bootstrap_version_flag, "bootstrap.version-flag", SC_SHOULD, 0, "-v prints a version and exits 0", \
-     "runtime-v2 doc: -v; facts §2.6")                                                             \
+     "containerd v1.7.24 runtime/v2/README.md \"Debugging and Shim Logs\"; docs/shim-behaviour.md#daemon") \
   X (bootstrap_connect_reports_shim_pid, "bootstrap.connect-reports-shim-pid", SC_MUST, 0,         \
-     "Connect reports the pid of the live serving daemon", "facts §5.10; containerd reload")       \
+     "Connect reports the pid of the live serving daemon", "docs/shim-behaviour.md#other-calls, #connect") \
   X (bootstrap_log_fifo_written, "bootstrap.log-fifo-written", SC_COMPAT, 0,                       \
-     "the shim logs to the bundle's log FIFO", "facts §2.6 (log FIFO as stderr)")                  \
+     "the shim logs to the bundle's log FIFO", "containerd v1.6.20 runtime/v2/shim/shim_unix.go (the log FIFO is the daemon stderr); docs/shim-behaviour.md#daemon") \
   X (bootstrap_containerd16_address, "bootstrap.containerd16-address", SC_SHOULD, 0,               \
-     "start prints a plain unix:// address containerd 1.6 can use", "facts §2.5, §2.9")            \
+     "start prints a plain unix:// address containerd 1.6 can use", "docs/shim-behaviour.md#start") \
   /* create */                                                                                     \
   X (create_pid_matches_state, "create.pid-matches-state", SC_MUST, 0,                             \
-     "Create returns pid > 0 and State reports it, CREATED", "facts §5.3, §5.10")                  \
+     "Create returns pid > 0 and State reports it, CREATED", "docs/shim-behaviour.md#states, #other-calls") \
   X (create_event_fields, "create.event-fields", SC_MUST, 0,                                       \
-     "TaskCreate carries the request's id, bundle, io and the pid", "facts §4.3")                  \
+     "TaskCreate carries the request's id, bundle, io and the pid", "docs/shim-behaviour.md#events") \
   X (create_duplicate_rejected, "create.duplicate-rejected", SC_MUST, 0,                           \
-     "Create of an existing id fails", "facts §5.2")                                               \
+     "Create of an existing id fails", "docs/shim-behaviour.md#errors")                            \
   X (create_duplicate_already_exists, "create.duplicate-already-exists", SC_SHOULD, 0,             \
-     "Create of an existing id answers AlreadyExists", "errdefs: AlreadyExists (runc-v2: Unknown)") \
+     "Create of an existing id answers AlreadyExists", "containerd v1.6.20 errdefs/grpc.go; docs/shim-behaviour.md#errors") \
   X (create_missing_bundle, "create.missing-bundle", SC_MUST, 0, "Create with a missing bundle fails", \
-     "facts §5.2")                                                                                 \
+     "docs/shim-behaviour.md#errors")                                                              \
   X (create_invalid_config, "create.invalid-config", SC_MUST, 0,                                   \
      "Create with an invalid config.json fails, publishes nothing, the shim lives on",             \
-     "field-notes §B2 (NULL derefs on partial config.json)")                                       \
+     "docs/shim-behaviour.md#robustness")                                                          \
   X (create_missing_binary, "create.missing-binary", SC_MUST, 0,                                   \
-     "Create of a missing process binary fails, publishes nothing, leaves no task",                                \
-     "TestContainerNoBinaryExists; facts §5.2")                                                    \
+     "Create of a missing process binary fails, publishes nothing, leaves no task",                \
+     "TestContainerNoBinaryExists (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#errors") \
   X (create_rootfs_mounts_honoured, "create.rootfs-mounts-honoured", SC_MUST, 0,                   \
      "the request's rootfs mounts are mounted for the task and gone after Delete",                 \
-     "runtime-v2 doc: delete MUST unmount; facts §3.2")                                            \
+     "containerd v1.7.24 runtime/v2/README.md \"Root Filesystems\"; docs/shim-behaviour.md#options") \
   X (create_options_binary_name, "create.options-binary-name", SC_MUST, 0,                         \
      "options containerd.runc.v1.Options binary_name selects the runtime",                         \
-     "TestContainerRuntimeOptionsv2; facts §3.2")                                                  \
+     "TestContainerRuntimeOptionsv2 (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#options") \
   X (create_options_missing_runtime, "create.options-missing-runtime", SC_SHOULD, 0,               \
-     "a missing runtime binary fails Create with an error naming it", "TestContainerRuntimeOptionsv2") \
+     "a missing runtime binary fails Create with an error naming it", "TestContainerRuntimeOptionsv2 (containerd v1.7.24 integration/client/container_linux_test.go)") \
   X (create_unknown_id_state_notfound, "create.unknown-id-state-notfound", SC_MUST, 0,             \
-     "State of an unknown id answers NotFound", "facts §5.2")                                      \
+     "State of an unknown id answers NotFound", "docs/shim-behaviour.md#errors")                   \
   /* start */                                                                                      \
-  X (start_running_state, "start.running-state", SC_MUST, 0, "after Start, State is RUNNING",       \
-     "facts §5.3")                                                                                 \
+  X (start_running_state, "start.running-state", SC_MUST, 0, "after Start, State is RUNNING",      \
+     "docs/shim-behaviour.md#states")                                                              \
   X (start_event_after_create, "start.event-after-create", SC_MUST, 0,                             \
-     "TaskStart follows TaskCreate with the created pid", "runtime-v2 doc: events (MUST order)")    \
+     "TaskStart follows TaskCreate with the created pid", "containerd v1.7.24 runtime/v2/README.md \"Events\"") \
   X (start_pid_equals_create, "start.pid-equals-create", SC_MUST, 0,                               \
-     "Start returns the pid Create returned", "facts §5.10")                                       \
+     "Start returns the pid Create returned", "docs/shim-behaviour.md#other-calls")                \
   X (start_stdout_delivered, "start.stdout-delivered", SC_MUST, 0,                                 \
-     "the task's stdout reaches the stdout FIFO", "TestContainerOutput")                           \
-  X (start_twice_rejected, "start.twice-rejected", SC_MUST, 0, "a second Start fails", "facts §5.2") \
+     "the task's stdout reaches the stdout FIFO", "TestContainerOutput (containerd v1.7.24 integration/client/container_test.go)") \
+  X (start_twice_rejected, "start.twice-rejected", SC_MUST, 0, "a second Start fails", "docs/shim-behaviour.md#errors") \
   X (start_unknown_id_notfound, "start.unknown-id-notfound", SC_MUST, 0,                           \
-     "Start of an unknown id answers NotFound", "facts §5.2")                                      \
+     "Start of an unknown id answers NotFound", "docs/shim-behaviour.md#errors")                   \
   X (start_hostname_from_spec, "start.hostname-from-spec", SC_SHOULD, 0,                           \
-     "the task sees the spec's hostname", "TestContainerHostname")                                 \
+     "the task sees the spec's hostname", "TestContainerHostname (containerd v1.7.24 integration/client/container_test.go)") \
   /* signal */                                                                                     \
-  X (signal_sigkill_137, "signal.sigkill-137", SC_MUST, 0, "SIGKILL gives exit status 137",         \
-     "TestContainerKill; facts §5.4")                                                              \
+  X (signal_sigkill_137, "signal.sigkill-137", SC_MUST, 0, "SIGKILL gives exit status 137",        \
+     "TestContainerKill (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#kill") \
   X (signal_sigterm_trapped, "signal.sigterm-trapped", SC_MUST, 0,                                 \
-     "SIGTERM reaches a trapping task, which exits with its own code", "facts §5.4")               \
+     "SIGTERM reaches a trapping task, which exits with its own code", "docs/shim-behaviour.md#kill") \
   X (signal_sigusr1_delivered, "signal.sigusr1-delivered", SC_MUST, 0,                             \
-     "SIGUSR1 is delivered and handled", "facts §5.4")                                             \
+     "SIGUSR1 is delivered and handled", "docs/shim-behaviour.md#kill")                            \
   X (signal_kill_all_reaches_execs, "signal.kill-all-reaches-execs", SC_SHOULD, 0,                 \
-     "Kill with all=true reaches the exec processes", "TestContainerKillAll; facts §5.4")          \
+     "Kill with all=true reaches the exec processes", "TestContainerKillAll (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#kill") \
   X (signal_kill_unknown_id_notfound, "signal.kill-unknown-id-notfound", SC_MUST, 0,               \
-     "Kill of an unknown id answers NotFound", "facts §5.2")                                       \
+     "Kill of an unknown id answers NotFound", "docs/shim-behaviour.md#errors")                    \
   X (signal_kill_unknown_exec_notfound, "signal.kill-unknown-exec-notfound", SC_MUST, 0,           \
-     "Kill of an unknown exec answers NotFound", "facts §5.2")                                     \
+     "Kill of an unknown exec answers NotFound", "docs/shim-behaviour.md#errors")                  \
   X (signal_kill_exited_notfound, "signal.kill-exited-notfound", SC_COMPAT, 0,                     \
-     "Kill of an exited task answers NotFound", "facts §5.2; field-notes §A3 (kata: success)")     \
+     "Kill of an exited task answers NotFound", "docs/shim-behaviour.md#errors, #robustness")      \
   X (signal_kill_created_exec_rejected, "signal.kill-created-exec-rejected", SC_SHOULD, 0,         \
-     "Kill of an exec that was never started fails", "facts §5.2 (FailedPrecondition)")            \
+     "Kill of an exec that was never started fails", "docs/shim-behaviour.md#errors")              \
   X (signal_kill_created_task, "signal.kill-created-task", SC_SHOULD, 0,                           \
-     "SIGKILL of a created task ends it: Wait answers 137", "TestIssue9103")                       \
+     "SIGKILL of a created task ends it: Wait answers 137", "TestIssue9103 (containerd v1.7.24 integration/client/container_linux_test.go)") \
   /* exec */                                                                                       \
-  X (exec_exit_code, "exec.exit-code", SC_MUST, 0, "an exec's exit code reaches Wait and Delete",   \
-     "TestContainerExec")                                                                          \
-  X (exec_output, "exec.output", SC_MUST, 0, "an exec's stdout and stderr reach their FIFOs",       \
-     "facts §5.7")                                                                                 \
+  X (exec_exit_code, "exec.exit-code", SC_MUST, 0, "an exec's exit code reaches Wait and Delete",  \
+     "TestContainerExec (containerd v1.7.24 integration/client/container_test.go)")                \
+  X (exec_output, "exec.output", SC_MUST, 0, "an exec's stdout and stderr reach their FIFOs",      \
+     "docs/shim-behaviour.md#stdio")                                                               \
   X (exec_event_order, "exec.event-order", SC_MUST, 0,                                             \
      "exec-added, exec-started (pid), exit (exec id, status), in that order",                      \
-     "runtime-v2 doc: events (MUST order)")                                                        \
+     "containerd v1.7.24 runtime/v2/README.md \"Events\"")                                         \
   X (exec_duplicate_rejected, "exec.duplicate-rejected", SC_MUST, 0,                               \
-     "a second Exec with the same id fails", "facts §5.2")                                         \
+     "a second Exec with the same id fails", "docs/shim-behaviour.md#errors")                      \
   X (exec_duplicate_already_exists, "exec.duplicate-already-exists", SC_SHOULD, 0,                 \
-     "a second Exec with the same id answers AlreadyExists", "facts §5.2")                         \
+     "a second Exec with the same id answers AlreadyExists", "docs/shim-behaviour.md#errors")      \
   X (exec_missing_binary_fails, "exec.missing-binary-fails", SC_MUST, 0,                           \
      "an exec of a missing binary fails and publishes no exec-started",                            \
-     "TestContainerExecNoBinaryExists; facts §4.3")                                                \
+     "TestContainerExecNoBinaryExists (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#events") \
   X (exec_while_paused_rejected, "exec.while-paused-rejected", SC_SHOULD, 0,                       \
-     "Exec in a paused task fails", "facts §5.2")                                                  \
+     "Exec in a paused task fails", "docs/shim-behaviour.md#errors")                               \
   X (exec_after_init_exit_rejected, "exec.after-init-exit-rejected", SC_MUST, 0,                   \
-     "Exec after the init exited fails", "facts §4.4, §5.2; TestIssue10589")                       \
+     "Exec after the init exited fails", "TestIssue10589 (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#events, #errors") \
   X (exec_large_argument, "exec.large-argument", SC_MUST, 0, "a 20,000-character exec argument arrives", \
-     "TestContainerLargeExecArgs")                                                                 \
-  X (exec_terminal, "exec.terminal", SC_MUST, 0, "an exec with a terminal gets a pty stream",       \
-     "TestContainerExecLargeOutputWithTTY; facts §5.8")                                            \
+     "TestContainerLargeExecArgs (containerd v1.7.24 integration/client/container_test.go)")       \
+  X (exec_terminal, "exec.terminal", SC_MUST, 0, "an exec with a terminal gets a pty stream",      \
+     "TestContainerExecLargeOutputWithTTY (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#terminal") \
   X (exec_pids_with_details, "exec.pids-with-details", SC_MUST, 0,                                 \
-     "Pids lists exec pids with ProcessDetails{exec_id}", "TestContainerPids; facts §5.10")        \
+     "Pids lists exec pids with ProcessDetails{exec_id}", "TestContainerPids (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#other-calls") \
   X (exec_delete_never_started, "exec.delete-never-started", SC_MUST, 0,                           \
-     "Delete of a never started exec answers exit 0", "TestDeleteContainerExecCreated")            \
+     "Delete of a never started exec answers exit 0", "TestDeleteContainerExecCreated (containerd v1.7.24 integration/client/container_test.go)") \
   X (exec_state, "exec.state", SC_SHOULD, 0, "State of a running exec reports it RUNNING with its pid", \
-     "facts §5.3")                                                                                 \
+     "docs/shim-behaviour.md#states")                                                              \
   X (exec_unknown_state_notfound, "exec.unknown-state-notfound", SC_MUST, 0,                       \
-     "State of an unknown exec answers NotFound", "TestContainerLoadUnexistingProcess")            \
+     "State of an unknown exec answers NotFound", "TestContainerLoadUnexistingProcess (containerd v1.7.24 integration/client/container_linux_test.go)") \
   /* exit */                                                                                       \
-  X (exit_wait_zero, "exit.wait-zero", SC_MUST, 0, "Wait answers 0 for a task that succeeds",       \
-     "facts §5.6")                                                                                 \
-  X (exit_wait_code, "exit.wait-code", SC_MUST, 0, "Wait and Delete answer the task's exit code",   \
-     "TestContainerStart")                                                                         \
+  X (exit_wait_zero, "exit.wait-zero", SC_MUST, 0, "Wait answers 0 for a task that succeeds",      \
+     "docs/shim-behaviour.md#wait")                                                                \
+  X (exit_wait_code, "exit.wait-code", SC_MUST, 0, "Wait and Delete answer the task's exit code",  \
+     "TestContainerStart (containerd v1.7.24 integration/client/container_test.go)")               \
   X (exit_exited_at_sane, "exit.exited-at-sane", SC_MUST, 0,                                       \
-     "exited_at is set, after the start, not in the future", "TestContainerExitedAtSet")           \
+     "exited_at is set, after the start, not in the future", "TestContainerExitedAtSet (containerd v1.7.24 integration/client/container_test.go)") \
   X (exit_concurrent_waiters, "exit.concurrent-waiters", SC_MUST, 0,                               \
-     "several concurrent waiters are all answered", "facts §1.2, §5.6")                            \
+     "several concurrent waiters are all answered", "docs/shim-behaviour.md#ttrpc-streams, #wait") \
   X (exit_wait_after_exit, "exit.wait-after-exit", SC_MUST, 0,                                     \
-     "Wait after the exit answers at once with the stored status", "TestWaitStoppedTask")          \
+     "Wait after the exit answers at once with the stored status", "TestWaitStoppedTask (containerd v1.7.24 integration/client/container_test.go)") \
   X (exit_single_event, "exit.single-event", SC_MUST, 0,                                           \
      "exactly one TaskExit per process, right pid and status, none after Delete",                  \
-     "TestRegressionIssue4769")                                                                    \
+     "TestRegressionIssue4769 (containerd v1.7.24 integration/client/container_test.go)")          \
   X (exit_no_event_after_failed_create, "exit.no-event-after-failed-create", SC_MUST, 0,           \
-     "no TaskExit for a task whose Create failed", "TestRegressionIssue6429")                      \
+     "no TaskExit for a task whose Create failed", "TestRegressionIssue6429 (containerd v1.7.24 integration/client/container_test.go)") \
   X (exit_init_exit_last, "exit.init-exit-last", SC_SHOULD, 0,                                     \
-     "the init's TaskExit comes after its execs' exits", "facts §4.4 (containerd >= 1.7.22)")      \
+     "the init's TaskExit comes after its execs' exits", "containerd v2.1.9 cmd/containerd-shim-runc-v2/task/service.go (init exit last since 1.7.22); docs/shim-behaviour.md#events") \
   X (exit_state_stopped, "exit.state-stopped", SC_MUST, 0,                                         \
-     "after the exit, State is STOPPED with exit_status and exited_at", "facts §5.3")              \
+     "after the exit, State is STOPPED with exit_status and exited_at", "docs/shim-behaviour.md#states") \
   X (exit_short_running_pid, "exit.short-running-pid", SC_MUST, 0,                                 \
      "a task that exits at once keeps one pid across Create, Start and TaskExit",                  \
-     "TestShortRunningTaskPid")                                                                    \
+     "TestShortRunningTaskPid (containerd v1.7.24 integration/client/container_test.go)")          \
   /* cleanup */                                                                                    \
   X (cleanup_delete_running_rejected, "cleanup.delete-running-rejected", SC_MUST, 0,               \
-     "Delete of a running task fails and the task keeps running", "TestDeleteRunningContainer")    \
+     "Delete of a running task fails and the task keeps running", "TestDeleteRunningContainer (containerd v1.7.24 integration/client/container_test.go)") \
   X (cleanup_delete_returns_status, "cleanup.delete-returns-status", SC_MUST, 0,                   \
-     "Delete returns pid, exit status and exited_at", "facts §5.5")                                \
+     "Delete returns pid, exit status and exited_at", "docs/shim-behaviour.md#delete")             \
   X (cleanup_delete_event, "cleanup.delete-event", SC_MUST, 0,                                     \
-     "TaskDelete follows TaskExit with pid and status", "runtime-v2 doc: events (MUST order)")     \
+     "TaskDelete follows TaskExit with pid and status", "containerd v1.7.24 runtime/v2/README.md \"Events\"") \
   X (cleanup_second_delete_notfound, "cleanup.second-delete-notfound", SC_MUST, 0,                 \
-     "a second Delete answers NotFound", "facts §5.5")                                             \
+     "a second Delete answers NotFound", "docs/shim-behaviour.md#delete")                          \
   X (cleanup_shutdown_with_tasks_keeps_serving, "cleanup.shutdown-with-tasks-keeps-serving",       \
-     SC_MUST, 0, "Shutdown with tasks left does nothing", "facts §5.9")                            \
+     SC_MUST, 0, "Shutdown with tasks left does nothing", "docs/shim-behaviour.md#shutdown")       \
   X (cleanup_shutdown_after_delete_exits, "cleanup.shutdown-after-delete-exits", SC_MUST, 0,       \
      "Shutdown after the last Delete ends the shim and removes its socket",                        \
-     "TestShimDoesNotLeakSockets; facts §5.9")                                                     \
+     "TestShimDoesNotLeakSockets (containerd v2.1.9 integration/client/container_linux_test.go); docs/shim-behaviour.md#shutdown") \
   X (cleanup_nothing_survives, "cleanup.nothing-survives", SC_MUST, 0,                             \
      "after Delete, Shutdown and delete no process, mount or socket of the task is left",          \
-     "TestShimDoesNotLeakPipes; runtime-v2 doc: delete")                                           \
+     "TestShimDoesNotLeakPipes (containerd v1.7.24 integration/client/container_linux_test.go); containerd v1.7.24 runtime/v2/README.md \"delete\"") \
   X (cleanup_delete_created_task, "cleanup.delete-created-task", SC_MUST, 0,                       \
-     "Delete of a created, never started task removes it", "facts §5.5")                           \
+     "Delete of a created, never started task removes it", "docs/shim-behaviour.md#delete")        \
   X (cleanup_created_task_events, "cleanup.created-task-events", SC_SHOULD, 0,                     \
      "a never started task's TaskDelete comes right after its TaskCreate",                         \
-     "runtime-v2 doc: events (a MUST there; containerd tolerates runc-v2's extra exit)")           \
+     "containerd v1.7.24 runtime/v2/README.md \"Events\" (a MUST there, which containerd does not " \
+     "enforce: it copes with the runc shim's extra exit); docs/shim-behaviour.md#events")          \
   X (cleanup_deleted_task_notfound, "cleanup.deleted-task-notfound", SC_MUST, 0,                   \
-     "State, Kill, Wait and Start of a deleted task answer NotFound", "facts §5.5")                \
+     "State, Kill, Wait and Start of a deleted task answer NotFound", "docs/shim-behaviour.md#delete") \
   X (cleanup_stats_after_delete, "cleanup.stats-after-delete", SC_MUST, 0,                         \
-     "Stats of a deleted task fails", "TestDeletedContainerMetrics")                               \
+     "Stats of a deleted task fails", "TestDeletedContainerMetrics (containerd v1.7.24 integration/client/container_test.go)") \
   /* io */                                                                                         \
   X (io_stdin_cat_closeio, "io.stdin-cat-closeio", SC_MUST, 0,                                     \
-     "stdin reaches cat; CloseIO then EOF ends it", "TestContainerCloseIO; facts §5.7")            \
-  X (io_no_stdin, "io.no-stdin", SC_MUST, 0, "a task without stdin runs and CloseIO is a no-op",    \
-     "TestContainerNoSTDIN")                                                                       \
+     "stdin reaches cat; CloseIO then EOF ends it", "TestContainerCloseIO (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#stdio") \
+  X (io_no_stdin, "io.no-stdin", SC_MUST, 0, "a task without stdin runs and CloseIO is a no-op",   \
+     "TestContainerNoSTDIN (containerd v1.7.24 integration/client/container_test.go)")             \
   X (io_stdout_stderr_separated, "io.stdout-stderr-separated", SC_MUST, 0,                         \
-     "stdout and stderr go to their own FIFOs", "facts §5.7")                                      \
+     "stdout and stderr go to their own FIFOs", "docs/shim-behaviour.md#stdio")                    \
   X (io_large_output_intact, "io.large-output-intact", SC_MUST, 90,                                \
-     "10 MiB of output arrive intact", "facts §5.7")                                               \
+     "10 MiB of output arrive intact", "docs/shim-behaviour.md#stdio")                             \
   X (io_tty_output_and_resize, "io.tty-output-and-resize", SC_MUST, 0,                             \
      "a terminal task's output is a tty stream and ResizePty reaches it",                          \
-     "TestContainerPTY; facts §5.8")                                                               \
+     "TestContainerPTY (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#terminal") \
   X (io_resize_without_tty, "io.resize-without-tty", SC_MUST, 0,                                   \
-     "ResizePty of a task without a terminal succeeds", "TestTaskResize")                          \
+     "ResizePty of a task without a terminal succeeds", "TestTaskResize (containerd v1.7.24 integration/client/container_test.go)") \
   X (io_output_drained_before_delete, "io.output-drained-before-delete", SC_MUST, 0,               \
-     "all output is in the FIFO when Delete returns", "facts §5.5, §5.7")                          \
+     "all output is in the FIFO when Delete returns", "docs/shim-behaviour.md#delete, #stdio")     \
   /* state / control */                                                                            \
   X (control_pause_resume_status, "control.pause-resume-status", SC_SHOULD, 0,                     \
-     "Pause gives PAUSED, Resume gives RUNNING", "facts §5.3, §5.10")                              \
+     "Pause gives PAUSED, Resume gives RUNNING", "docs/shim-behaviour.md#states, #other-calls")    \
   X (control_paused_resumed_events, "control.paused-resumed-events", SC_SHOULD, 0,                 \
-     "TaskPaused then TaskResumed are published", "runtime-v2 doc: events (SHOULD)")               \
+     "TaskPaused then TaskResumed are published", "containerd v1.7.24 runtime/v2/README.md \"Events\"") \
   X (control_update_resources, "control.update-resources", SC_SHOULD, 0,                           \
-     "Update applies LinuxResources", "TestTaskUpdate")                                            \
+     "Update applies LinuxResources", "TestTaskUpdate (containerd v1.7.24 integration/client/container_linux_test.go)") \
   X (control_stats_decodable, "control.stats-decodable", SC_SHOULD, 0,                             \
-     "Stats returns cgroup metrics that decode", "TestContainerMetrics; facts §3.2")               \
+     "Stats returns cgroup metrics that decode", "TestContainerMetrics (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#options") \
   X (control_connect_task_pid, "control.connect-task-pid", SC_MUST, 0,                             \
-     "Connect reports the task's init pid", "facts §2.8, §5.10")                                   \
+     "Connect reports the task's init pid", "docs/shim-behaviour.md#connect, #other-calls")        \
   X (control_state_fields, "control.state-fields", SC_MUST, 0,                                     \
-     "State echoes id, bundle, pid and the stdio paths", "facts §5.3")                             \
+     "State echoes id, bundle, pid and the stdio paths", "docs/shim-behaviour.md#states")          \
   X (control_pids_includes_init, "control.pids-includes-init", SC_MUST, 0,                         \
-     "Pids lists the init", "TestContainerPids")                                                   \
+     "Pids lists the init", "TestContainerPids (containerd v1.7.24 integration/client/container_test.go)") \
   /* ttrpc robustness */                                                                           \
   X (ttrpc_unknown_method_unimplemented, "ttrpc.unknown-method-unimplemented", SC_MUST, 0,         \
-     "an unknown method answers Unimplemented", "runtime-v2 doc: ErrNotImplemented; facts §1.5")   \
+     "an unknown method answers Unimplemented", "containerd v1.7.24 runtime/v2/README.md \"Unsupported rpcs\"; docs/shim-behaviour.md#ttrpc-errors") \
   X (ttrpc_unknown_service_unimplemented, "ttrpc.unknown-service-unimplemented", SC_MUST, 0,       \
-     "an unknown service answers Unimplemented", "facts §1.5")                                     \
+     "an unknown service answers Unimplemented", "docs/shim-behaviour.md#ttrpc-errors")            \
   X (ttrpc_oversized_request, "ttrpc.oversized-request", SC_MUST, 0,                               \
-     "a request over 4 MiB answers ResourceExhausted and the connection lives on", "facts §1.5")   \
+     "a request over 4 MiB answers ResourceExhausted and the connection lives on", "docs/shim-behaviour.md#ttrpc-errors") \
   X (ttrpc_garbage_envelope, "ttrpc.garbage-envelope", SC_MUST, 0,                                 \
-     "an undecodable envelope answers InvalidArgument", "facts §1.5")                              \
+     "an undecodable envelope answers InvalidArgument", "docs/shim-behaviour.md#ttrpc-errors")     \
   X (ttrpc_even_stream_id, "ttrpc.even-stream-id", SC_SHOULD, 0,                                   \
-     "a request on an even stream id answers InvalidArgument", "facts §1.2")                       \
+     "a request on an even stream id answers InvalidArgument", "docs/shim-behaviour.md#ttrpc-streams") \
   X (ttrpc_hundred_concurrent_calls, "ttrpc.hundred-concurrent-calls", SC_MUST, 0,                 \
-     "100 concurrent calls on one connection are all answered", "facts §1.2")                      \
+     "100 concurrent calls on one connection are all answered", "docs/shim-behaviour.md#ttrpc-streams") \
   X (ttrpc_disconnect_during_wait, "ttrpc.disconnect-during-wait", SC_MUST, 0,                     \
-     "a client leaving during a blocked Wait leaves the shim healthy", "facts §1.5")               \
+     "a client leaving during a blocked Wait leaves the shim healthy", "docs/shim-behaviour.md#ttrpc-errors") \
   X (ttrpc_slow_runtime_does_not_block, "ttrpc.slow-runtime-does-not-block", SC_SHOULD, 60,        \
      "a slow runtime call for one task does not delay State of another",                           \
-     "field-notes §A3 (kata: Kill must not hold the service lock)")                                \
+     "docs/shim-behaviour.md#robustness")                                                          \
   X (ttrpc_garbage_payload_every_rpc, "ttrpc.garbage-payload-every-rpc", SC_MUST, 0,               \
      "an undecodable payload to each of the 17 RPCs is an error, never a crash",                   \
-     "field-notes §B3 (nil/garbage payloads)")                                                     \
+     "docs/shim-behaviour.md#robustness")                                                          \
   X (ttrpc_non_utf8_id_keeps_connection, "ttrpc.non-utf8-id-keeps-connection", SC_SHOULD, 0,       \
      "an exec id that is not UTF-8 gets a UTF-8 error and the connection lives on",                \
-     "found by shimcheck fuzz: Go clients cannot decode non-UTF-8 strings")
+     "corpora/blackbox/runc-v2-invalid-utf8-exec-id.records; docs/shim-behaviour.md#ttrpc-errors")
 
 #define SC_DECLARE(fn, id, level, timeout, title, ref) void fn (sc_t *t);
 SC_CASES (SC_DECLARE)

@@ -31,7 +31,9 @@ typedef struct sc_case
   const char *id;      /* group.name, stable */
   sc_level level;
   const char *title;
-  const char *ref;     /* doc section / facts § / containerd test it mirrors */
+  const char *ref;     /* what a reader can open: containerd's doc, source or test at a tag,
+                        * and the section of docs/shim-behaviour.md (tests/conformance/
+                        * references.sh checks every one) */
   sc_case_fn fn;
   int timeout_s;       /* 0: the default (30 s), scaled by --timeout-scale */
 } sc_case;

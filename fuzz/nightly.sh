@@ -110,13 +110,15 @@ for t in $targets; do
     dict=(); [ -f "$root/fuzz/$t.dict" ] && dict=(-x "$root/fuzz/$t.dict")
     pids=()
     export ASAN_OPTIONS=abort_on_error=1:symbolize=0:detect_leaks=0
-    afl-fuzz -M main -i "$seeds" -o "$d/afl" -V "$half" "${dict[@]}" \
+    # each afl-fuzz leads its own process group: its forkservers (the CMPLOG
+    # one included) go with it at the end, none is left orphaned or stopped
+    setsid afl-fuzz -M main -i "$seeds" -o "$d/afl" -V "$half" "${dict[@]}" \
       $([ "$jobs" -eq 1 ] && echo "-c $FUZZ_BUILD/cmplog/fuzzers/$t -l 2AT") \
       -- "$FUZZ_BUILD/afl/fuzzers/$t" >"$d/afl-main.log" 2>&1 &
     pids+=($!)
     for i in $(seq 1 $(( jobs - 1 ))); do
       extra=(-p explore); [ "$i" -eq 1 ] && extra=(-c "$FUZZ_BUILD/cmplog/fuzzers/$t" -l 2AT)
-      afl-fuzz -S "sec$i" -i "$seeds" -o "$d/afl" -V "$half" "${dict[@]}" "${extra[@]}" \
+      setsid afl-fuzz -S "sec$i" -i "$seeds" -o "$d/afl" -V "$half" "${dict[@]}" "${extra[@]}" \
         -- "$FUZZ_BUILD/afl/fuzzers/$t" >"$d/afl-sec$i.log" 2>&1 &
       pids+=($!)
     done
@@ -126,6 +128,7 @@ for t in $targets; do
       while kill -0 "$p" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do sleep 1; done
       kill -0 "$p" 2>/dev/null && { kill "$p"; sleep 2; kill -9 "$p" 2>/dev/null; }
       wait "$p" 2>/dev/null
+      kill -KILL -- "-$p" 2>/dev/null # whatever of its group is left
     done
     export ASAN_OPTIONS=$lf_asan
     for s in "$d"/afl/*/fuzzer_stats; do

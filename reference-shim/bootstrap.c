@@ -1,6 +1,6 @@
 /* The shim binary protocol: `start` (print the address, leave a detached
  * serving daemon holding the listening socket as fd 3) and `delete` (clean up
- * after a dead shim, raw DeleteResponse on stdout).  shim-protocol.md §2. */
+ * after a dead shim, raw DeleteResponse on stdout).  docs/shim-behaviour.md# */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>

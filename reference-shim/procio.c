@@ -1,4 +1,4 @@
-/* Process stdio (shim-protocol.md §5.7, §5.8): pipes between the container
+/* Process stdio (docs/shim-behaviour.md#stdio, #terminal): pipes between the container
  * and the shim, copied to/from the client's FIFOs by loop watchers (never a
  * blocking open or write), file:// outputs, and terminals through
  * --console-socket + SCM_RIGHTS. */

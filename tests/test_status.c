@@ -1,4 +1,4 @@
-/* Status mapping and the wire facts of shim-protocol.md §1.3-§1.6: Response
+/* Status mapping and the wire facts of docs/shim-behaviour.md#ttrpc-errors: Response
  * decoding (absent status = OK), code names, errno mapping, Go zero time,
  * Any with bare type URLs. */
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /* ttrpc server on the event loop (no thread per request), with the error
- * behaviour of ttrpc 1.1.1 (shim-protocol.md §1.5):
+ * behaviour of ttrpc 1.1.1 (docs/shim-behaviour.md#ttrpc-errors):
  *   unknown service/method  -> Unimplemented "service X" / "method X"
  *   undecodable envelope    -> InvalidArgument "unmarshal request error: ..."
  *   frame > 4 MiB           -> body discarded, ResourceExhausted, conn kept

@@ -1,5 +1,5 @@
 /* What a shim's `start` prints, read the way containerd reads it
- * (shim-protocol.md §2.5): a plain address, or JSON bootstrap params
+ * (docs/shim-behaviour.md#start): a plain address, or JSON bootstrap params
  * {"version":2|3,"address":"…","protocol":"ttrpc"}.  An address without
  * "unix://" is an abstract socket name, as in containerd. */
 #ifndef SHIMCHECK_ADDRESS_H

@@ -1,4 +1,4 @@
-/* Bundles as containerd lays them out (shim-protocol.md §2.2): a state dir
+/* Bundles as containerd lays them out (docs/shim-behaviour.md#start): a state dir
  * <state>/<ns>/<id> (parent 0711, bundle 0700) holding config.json and
  * rootfs/, and a busybox-static root filesystem for test tasks. */
 #ifndef SHIMCHECK_BUNDLE_H

@@ -1,7 +1,7 @@
 /* A fake containerd events endpoint: a ttrpc server on the TTRPC_ADDRESS
  * socket handed to the shim, serving
  * containerd.services.events.ttrpc.v1.Events/Forward, recording every
- * envelope in arrival order (shim-protocol.md §4). */
+ * envelope in arrival order (docs/shim-behaviour.md#events). */
 #ifndef SHIMCHECK_EVENTS_SINK_H
 #define SHIMCHECK_EVENTS_SINK_H
 

@@ -111,7 +111,7 @@ free_strv (char **v)
   free (v);
 }
 
-/* argv of start/delete, in containerd's order (shim-protocol.md §2.3, §2.7) */
+/* argv of start/delete, in containerd's order (docs/shim-behaviour.md#start, #delete-binary) */
 static char **
 build_argv (const sc_shim *s, const char *action)
 {

@@ -1,5 +1,5 @@
 /* Launches a shim binary exactly as containerd 1.6/1.7/2.x does
- * (shim-protocol.md §2.2-§2.8): the bundle's `log` FIFO created and drained,
+ * (docs/shim-behaviour.md#start, #connect): the bundle's `log` FIFO created and drained,
  * `start` with containerd's argv/env/cwd and stdin, its output parsed as an
  * address, a ttrpc connection, and later the `delete` subcommand.  Every step
  * has a deadline and an error naming the step; everything spawned is killed

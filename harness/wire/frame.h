@@ -1,6 +1,6 @@
 /* ttrpc frame codec: a pure, I/O-free encoder/decoder of the 10-byte header
  * and a reassembler that turns an arbitrary byte stream into frames
- * (shim-protocol.md §1.1).  This is what the fuzz targets hammer. */
+ * (docs/shim-behaviour.md#ttrpc-streams).  This is what the fuzz targets hammer. */
 #ifndef SHIMCHECK_FRAME_H
 #define SHIMCHECK_FRAME_H
 

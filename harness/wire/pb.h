@@ -1,6 +1,6 @@
 /* protobuf-c helpers: packing to heap buffers, google.protobuf.Any with
  * containerd's bare type URLs, Go-compatible timestamps, and a registry of
- * the message types that appear inside Any payloads (shim-protocol.md §3.2). */
+ * the message types that appear inside Any payloads (docs/shim-behaviour.md#options). */
 #ifndef SHIMCHECK_PB_H
 #define SHIMCHECK_PB_H
 

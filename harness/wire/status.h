@@ -1,4 +1,4 @@
-/* gRPC status codes as ttrpc carries them (shim-protocol.md §1.4, §1.5), and
+/* gRPC status codes as ttrpc carries them (docs/shim-behaviour.md#ttrpc-errors), and
  * the mapping of call outcomes to them. */
 #ifndef SHIMCHECK_STATUS_H
 #define SHIMCHECK_STATUS_H

@@ -25,6 +25,11 @@ assert t["corpus"]["files"] > 0 and d["crashes"] == 0, t
 print("ok: summary: libFuzzer %d execs, AFL++ %d execs, corpus %d files" % (
     t["libfuzzer"]["execs"], t["afl"]["execs"], t["corpus"]["files"]))
 PY
+# nothing the job started is left: no fuzzer binary of its build dir runs
+sleep 1
+left=$(pgrep -fa -- "$FUZZ_BUILD/" || true)
+[ -z "$left" ] || fail "processes left behind: $left"
+echo "ok: nothing left running (AFL++ forkservers, CMPLOG included, were reaped)"
 n1=$(ls "$tmp/out/fuzz/events_and_bootstrap/corpus" | wc -l)
 "$root/fuzz/nightly.sh" --time 4 --jobs 1 --targets events_and_bootstrap --out "$tmp/out" --no-build \
   --no-afl >"$tmp/log2" 2>&1 || fail "second run exited $?"
