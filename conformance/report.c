@@ -35,6 +35,11 @@ sc_report_verdict (const sc_report *rep)
   int unfinished = 0;
   for (int i = 0; i < rep->n; i++)
     unfinished += rep->results[i].status == SC_INTERRUPTED;
+  if (rep->budget_out && !rep->interrupted_by)
+    return (sc_verdict){ "incomplete",
+                         sc_xasprintf ("INCOMPLETE: the run's time budget ran out; %d of %d "
+                                       "cases did not finish (not conformant)",
+                                       unfinished, rep->n) };
   if (rep->interrupted_by)
     return (sc_verdict){ "incomplete",
                          sc_xasprintf ("INCOMPLETE: the run was interrupted (signal %d); %d of %d "
@@ -366,6 +371,7 @@ write_json (const sc_report *rep, const char *path)
   json_object_set_new (root, "passed", json_boolean (rep->passed));
   json_object_set_new (root, "partial", json_boolean (rep->filter || rep->level));
   json_object_set_new (root, "interrupted", json_boolean (rep->interrupted_by != 0));
+  json_object_set_new (root, "budget_ran_out", json_boolean (rep->budget_out));
   json_object_set_new (root, "waived", json_integer (rep->waived));
   json_object_set_new (root, "strict", json_boolean (rep->strict));
   json_object_set_new (root, "seconds", json_real (rep->seconds));
@@ -391,12 +397,33 @@ css (void)
          "section{background:#fff;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.08);padding:18px 22px;margin-bottom:20px}"
          "h2{font-size:17px;margin:0 0 12px}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #e6e9ed;vertical-align:top}"
          "th{font-size:12px;text-transform:uppercase;letter-spacing:.5px;color:#5b6b7b}td.num{text-align:right;font-variant-numeric:tabular-nums}"
+         "header .shim{font-size:20px;font-weight:600;margin-top:10px}.NG{color:#b7791f;font-weight:700}"
+         ".toolbar{margin:0 0 10px}.toolbar input[type=search]{width:320px;padding:5px 8px;border:1px solid #c9d1d9;border-radius:5px}"
+         "#shown{color:#5b6b7b;font-size:12px;margin-left:8px}"
+         "@media print{.toolbar{display:none}body{background:#fff}section{box-shadow:none}header{background:#fff;color:#000;border-bottom:2px solid #000}"
+         ".verdict{color:#fff;-webkit-print-color-adjust:exact;print-color-adjust:exact}details pre{max-height:none;white-space:pre-wrap}}"
          ".INTERRUPTED{color:#6b46c1;font-weight:700}.PASS{color:#1f9d55;font-weight:700}.FAIL{color:#cc1f1a;font-weight:700}.SKIP{color:#8a6d00;font-weight:700}.ERR{color:#7d3c98;font-weight:700}"
          ".lvl{font-size:11px;padding:2px 6px;border-radius:4px;background:#e8edf2;color:#34495e}.lvl.MUST{background:#fde8e7;color:#a3211c}.lvl.SHOULD{background:#fff4d6;color:#7a5b00}"
          ".id{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px}.ref{color:#5b6b7b;font-size:12px}.msg{color:#a3211c;font-size:13px}"
          ".ev{color:#34495e;font-size:12.5px;margin:2px 0 0 0;padding-left:16px}details pre{background:#0f1720;color:#d6e2ee;padding:10px;border-radius:6px;overflow-x:auto;font-size:11.5px;max-height:360px}"
          "dl.env{display:grid;grid-template-columns:180px 1fr;gap:4px 12px;margin:0}dl.env dt{color:#5b6b7b}dl.env dd{margin:0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;word-break:break-all}"
          ".bar{display:flex;height:10px;border-radius:5px;overflow:hidden;background:#e6e9ed;min-width:120px}.bar span{display:block}.bar .p{background:#1f9d55}.bar .f{background:#cc1f1a}.bar .s{background:#d4a017}";
+}
+
+/* search and the failures-only toggle; transcripts open for printing.  No
+ * network, no external file: the certificate is one self-contained page. */
+static const char *
+script (void)
+{
+  return "(function(){var q=document.getElementById('q'),o=document.getElementById('only'),"
+         "s=document.getElementById('shown'),rows=document.querySelectorAll('#cases tr.case');"
+         "function f(){var t=q.value.toLowerCase(),n=0;rows.forEach(function(r){"
+         "var v=(!o.checked||r.dataset.ok!=='1')&&(!t||r.textContent.toLowerCase().indexOf(t)>=0);"
+         "r.style.display=v?'':'none';if(v)n++;});s.textContent=n+' of '+rows.length+' cases';}"
+         "if(location.hash==='#failures')o.checked=true;"
+         "q.addEventListener('input',f);o.addEventListener('change',f);f();"
+         "window.addEventListener('beforeprint',function(){document.querySelectorAll('details')"
+         ".forEach(function(d){d.open=true;});});})();";
 }
 
 static int
@@ -411,9 +438,36 @@ write_html (const sc_report *rep, const char *path)
               "<title>shimcheck certificate: ");
   esc (f, shim);
   fprintf (f, "</title><style>%s</style></head><body>\n", css ());
-  fprintf (f, "<header><h1>shimcheck conformance certificate</h1><div class=\"sub\">");
-  esc (f, shim);
-  fprintf (f, " &middot; %d cases &middot; %.1f s%s</div>", rep->n, rep->seconds, rep->strict ? " &middot; strict" : "");
+  /* the shim by what identifies it: its name, what -v says, its digest;
+   * the run by its id (paths are in the environment table only) */
+  const char *shim_v = json_string_value (json_object_get (rep->environment, "shim_version"));
+  const char *sum = json_string_value (json_object_get (rep->environment, "shim_sha256"));
+  const char *run_id = json_string_value (json_object_get (rep->environment, "run_id"));
+  const char *base = shim ? strrchr (shim, '/') : NULL;
+  fprintf (f, "<header><h1>shimcheck conformance certificate</h1><div class=\"shim\">");
+  esc (f, base ? base + 1 : shim);
+  fprintf (f, "</div><div class=\"sub\">");
+  char version[200]; /* what -v printed, on one line */
+  snprintf (version, sizeof (version), "%s", shim_v ? shim_v : "");
+  for (char *c = version; *c; c++)
+    if (*c == '\n' || *c == '\t')
+      *c = ' ';
+  esc (f, version);
+  fprintf (f, " &middot; sha256 <span class=\"id\">");
+  esc (f, sum);
+  fprintf (f, "</span></div><div class=\"sub\">run <span class=\"id\">");
+  esc (f, run_id);
+  fprintf (f, "</span> &middot; %d cases &middot; %.1f s%s", rep->n, rep->seconds,
+           rep->strict ? " &middot; strict" : "");
+  if (rep->filter)
+    {
+      fprintf (f, " &middot; filter <span class=\"id\">");
+      esc (f, rep->filter);
+      fprintf (f, "</span>");
+    }
+  if (rep->level)
+    fprintf (f, " &middot; level %s", rep->level);
+  fprintf (f, "</div>");
   sc_verdict verdict = sc_report_verdict (rep);
   fprintf (f, "<div class=\"verdict %s\">", verdict.cls);
   esc (f, verdict.headline);
@@ -483,12 +537,21 @@ write_html (const sc_report *rep, const char *path)
   }
   fprintf (f, "</dl></section>\n");
 
-  fprintf (f, "<section><h2>Cases</h2><table><tr><th>result</th><th>case</th><th>level</th><th class=\"num\">time</th></tr>\n");
+  fprintf (f, "<section><h2>Cases</h2><div class=\"toolbar\"><input type=\"search\" id=\"q\" "
+              "placeholder=\"search id, title, message\" aria-label=\"search cases\"> <label><input "
+              "type=\"checkbox\" id=\"only\"> failures only</label> <span id=\"shown\"></span></div>"
+              "<table id=\"cases\"><tr><th>result</th><th>case</th><th>level</th><th class=\"num\">time</th></tr>\n");
   for (int i = 0; i < rep->n; i++)
     {
       const sc_result *r = &rep->results[i];
-      fprintf (f, "<tr><td class=\"%s\">%s%s</td><td><div class=\"id\">", sc_status_name (r->status),
-               sc_status_name (r->status), r->in_baseline ? " (baseline)" : "");
+      /* a failure that does not fail the run looks different from one that does */
+      bool nongating = r->status == SC_FAIL && (r->in_baseline || !r->gating);
+      const char *label = sc_status_name (r->status);
+      fprintf (f, "<tr class=\"case\" data-ok=\"%d\"><td class=\"%s\">%s%s</td><td><div class=\"id\">",
+               r->status == SC_PASS, nongating ? "NG" : label, label,
+               r->in_baseline && r->status == SC_FAIL ? "<br><small>waived by the baseline</small>"
+               : nongating                           ? "<br><small>not gating</small>"
+                                                     : "");
       esc (f, r->c->id);
       fprintf (f, "</div><div>");
       esc (f, r->c->title);
@@ -523,17 +586,52 @@ write_html (const sc_report *rep, const char *path)
       fprintf (f, "</td><td><span class=\"lvl %s\">%s</span></td><td class=\"num\">%.1f s</td></tr>\n",
                sc_level_name (r->c->level), sc_level_name (r->c->level), r->seconds);
     }
-  fprintf (f, "</table></section>\n<p class=\"ref\">generated by shimcheck %s</p></main></body></html>\n",
+  fprintf (f, "</table></section>\n<p class=\"ref\">generated by shimcheck %s (",
            json_string_value (json_object_get (rep->environment, "shimcheck")));
+  esc (f, rep->invocation ? json_string_value (json_object_get (rep->invocation, "shimcheck_commit")) : "");
+  fprintf (f, ") &middot; catalogue sha256 ");
+  esc (f, rep->invocation ? json_string_value (json_object_get (rep->invocation, "catalogue_sha256")) : "");
+  fprintf (f, "</p></main><script>%s</script></body></html>\n", script ());
+  return fclose (f);
+}
+
+/* badge.svg: the verdict in a few words, for a README or a dashboard */
+static int
+write_badge (const sc_report *rep, const char *path)
+{
+  sc_verdict v = sc_report_verdict (rep);
+  free (v.headline);
+  const char *text = strcmp (v.cls, "pass") == 0       ? (rep->strict ? "conformant (strict)" : "conformant")
+                     : strcmp (v.cls, "partial") == 0    ? "partial run"
+                     : strcmp (v.cls, "incomplete") == 0 ? "incomplete"
+                     : rep->waived                       ? "not conformant (waived)"
+                                                         : "not conformant";
+  const char *color = strcmp (v.cls, "pass") == 0       ? "#1f9d55"
+                      : strcmp (v.cls, "partial") == 0    ? "#b7791f"
+                      : strcmp (v.cls, "incomplete") == 0 ? "#6b46c1"
+                                                          : "#cc1f1a";
+  int lw = 70, rw = 12 + 7 * (int) strlen (text);
+  FILE *f = fopen (path, "w");
+  if (f == NULL)
+    return -1;
+  fprintf (f,
+           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"20\" role=\"img\" "
+           "aria-label=\"shimcheck: %s\"><title>shimcheck: %s</title>"
+           "<rect width=\"%d\" height=\"20\" fill=\"#555\"/><rect x=\"%d\" width=\"%d\" height=\"20\" "
+           "fill=\"%s\"/><g fill=\"#fff\" font-family=\"Verdana,DejaVu Sans,sans-serif\" "
+           "font-size=\"11\"><text x=\"7\" y=\"14\">shimcheck</text><text x=\"%d\" y=\"14\">%s</text>"
+           "</g></svg>\n",
+           lw + rw, text, text, lw, lw, rw, color, lw + 6, text);
   return fclose (f);
 }
 
 int
 sc_report_write_all (const sc_report *rep, const char *dir, char **errmsg)
 {
-  const char *names[] = { "results.tap", "junit.xml", "report.json", "report.html" };
-  int (*writers[]) (const sc_report *, const char *) = { write_tap, write_junit, write_json, write_html };
-  for (int i = 0; i < 4; i++)
+  const char *names[] = { "results.tap", "junit.xml", "report.json", "report.html", "badge.svg" };
+  int (*writers[]) (const sc_report *, const char *) = { write_tap, write_junit, write_json,
+                                                         write_html, write_badge };
+  for (int i = 0; i < 5; i++)
     {
       char *p = sc_xasprintf ("%s/%s", dir, names[i]);
       int rc = writers[i](rep, p);

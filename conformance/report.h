@@ -27,6 +27,7 @@ typedef struct sc_report
   const char *filter;  /* NULL: every case */
   const char *level;   /* NULL: every level */
   int interrupted_by;  /* the signal that stopped the run, 0 if none */
+  bool budget_out;     /* the run's time budget (--max-run-time) ran out */
   int waived;          /* gating failures the baseline waived */
   sc_result *results;
   int n;

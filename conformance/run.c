@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -248,12 +249,23 @@ environment (const sc_run_config *cfg)
   strftime (when, sizeof (when), "%Y-%m-%dT%H:%M:%SZ", gmtime (&now));
   char host[256] = "";
   gethostname (host, sizeof (host) - 1);
+  /* a run id that names this run in the certificate (not a temp path) */
+  uint8_t rnd[8] = { 0 };
+  if (getrandom (rnd, sizeof (rnd), 0) != (ssize_t) sizeof (rnd))
+    {
+      int64_t now_ns = sc_now_wall_ns ();
+      memcpy (rnd, &now_ns, sizeof (rnd));
+    }
+  char run_id[2 * sizeof (rnd) + 1];
+  for (size_t i = 0; i < sizeof (rnd); i++)
+    snprintf (run_id + 2 * i, 3, "%02x", rnd[i]);
   json_t *env = json_pack (
     "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "shimcheck", SHIMCHECK_VERSION, "shim",
     cfg->shim, "shim_sha256", sum, "shim_version", shim_v, "runtime", rt, "runtime_version", rt_v,
     "kernel", u.release, "cgroups", cg, "protocol",
     "containerd 1.6 runtime v2: start/delete binary protocol, containerd.task.v2.Task over ttrpc 1.1 (unary)",
     "date", when, "host", host);
+  json_object_set_new (env, "run_id", json_string (run_id));
   free (shim_v);
   free (rt);
   free (rt_v);
@@ -384,6 +396,24 @@ collect (sc_result *r, const slot *s, int wstatus, bool timed_out, const sc_run_
 }
 
 static volatile sig_atomic_t interrupted; /* the signal, 0 if none */
+static int64_t budget_deadline;             /* the run's time budget ends (monotonic ns) */
+static bool budget_out;                     /* ... and it ran out */
+
+/* a reason to stop: a signal, or the run's time budget */
+static bool
+stopping (void)
+{
+  if (!budget_out && budget_deadline && sc_now_mono_ns () > budget_deadline)
+    budget_out = true;
+  return interrupted || budget_out;
+}
+
+static char *
+stop_reason (void)
+{
+  return interrupted ? sc_xasprintf ("the run was interrupted (signal %d)", (int) interrupted)
+                     : sc_xstrdup ("the run's time budget ran out");
+}
 
 static void
 on_interrupt (int sig)
@@ -400,7 +430,7 @@ run_cases (const sc_run_config *cfg, const sc_case **sel, int n, int jobs, sc_re
   while (done < n)
     {
       /* start what fits */
-      for (int s = 0; s < jobs && next < n && !interrupted; s++)
+      for (int s = 0; s < jobs && next < n && !stopping (); s++)
         {
           if (slots[s].pid > 0)
             continue;
@@ -422,17 +452,18 @@ run_cases (const sc_run_config *cfg, const sc_case **sel, int n, int jobs, sc_re
                              sc_now_mono_ns () + (int64_t) (timeout_s * cfg->scale * 1e9) };
           next++;
         }
-      if (interrupted && next < n)
+      if (stopping () && next < n)
         {
+          char *why = stop_reason ();
           for (int k = next; k < n; k++)
             {
               results[k].c = sel[k];
               results[k].status = SC_INTERRUPTED;
-              results[k].message = sc_xasprintf ("not run: the run was interrupted (signal %d)",
-                                                 (int) interrupted);
+              results[k].message = sc_xasprintf ("not run: %s", why);
               results[k].evidence = json_array ();
               results[k].transcript = sc_xstrdup ("");
             }
+          free (why);
           done += n - next;
           next = n;
         }
@@ -447,12 +478,12 @@ run_cases (const sc_run_config *cfg, const sc_case **sel, int n, int jobs, sc_re
           if (w < 0 && errno == ECHILD)
             w = slots[s].pid; /* already reaped: it ended, status unknown */
           bool timed_out = false, stopped = false;
-          if (w == 0 && (interrupted || sc_now_mono_ns () > slots[s].deadline))
+          if (w == 0 && (stopping () || sc_now_mono_ns () > slots[s].deadline))
             {
               kill_tree (slots[s].pid);
               waitpid (slots[s].pid, &st, 0);
               w = slots[s].pid;
-              stopped = interrupted != 0; /* not the shim's doing */
+              stopped = stopping () && sc_now_mono_ns () <= slots[s].deadline;
               timed_out = !stopped;
             }
           if (w != slots[s].pid)
@@ -466,10 +497,11 @@ run_cases (const sc_run_config *cfg, const sc_case **sel, int n, int jobs, sc_re
           collect (r, &fin, st, timed_out, cfg);
           if (stopped)
             {
+              char *why = stop_reason ();
               r->status = SC_INTERRUPTED;
               free (r->message);
-              r->message = sc_xasprintf ("interrupted while running (signal %d): no verdict",
-                                         (int) interrupted);
+              r->message = sc_xasprintf ("stopped while running: %s; no verdict", why);
+              free (why);
             }
           done++;
           fprintf (stderr, "[%3d/%d] %-4s %-46s %-6s %6.1fs%s%s\n", done, n,
@@ -504,6 +536,8 @@ run_help (FILE *f)
            "  --baseline FILE        expected failures, one case id per line ('#' comments)\n"
            "  --timeout-scale X      multiply every deadline by X (slow machines, sanitizers)\n"
            "  --strict               SHOULD and COMPAT failures fail the run too\n"
+           "  --max-run-time S       the run's time budget, scaled by --timeout-scale (default 180):\n"
+           "                         cases not finished by then are INTERRUPTED, the run INCOMPLETE\n"
            "  --rootfs DIR           your own root filesystem (needs /bin/sh and busybox-like tools)\n"
            "  --busybox PATH         static busybox for the built-in rootfs (default /bin/busybox)\n"
            "  -h, --help             this text\n"
@@ -556,13 +590,14 @@ cmd_run (int argc, char **argv)
     { "jobs", required_argument, NULL, 'j' },        { "out", required_argument, NULL, 'o' },
     { "baseline", required_argument, NULL, 'b' },    { "timeout-scale", required_argument, NULL, 't' },
     { "strict", no_argument, NULL, 'S' },            { "rootfs", required_argument, NULL, 'R' },
+    { "max-run-time", required_argument, NULL, 'M' },
     { "busybox", required_argument, NULL, 'B' },     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
   const char *shim = NULL, *runtime_binary = NULL, *filter = NULL, *out = NULL, *baseline = NULL;
   const char *rootfs = NULL, *busybox = NULL;
   int level = SC_COMPAT, jobs = 1, c;
-  double scale = 1.0;
+  double scale = 1.0, max_run_s = 180;
   bool strict = false;
   optind = 1;
   while ((c = getopt_long (argc, argv, "j:h", lo, NULL)) != -1)
@@ -608,6 +643,14 @@ cmd_run (int argc, char **argv)
         break;
       case 'S':
         strict = true;
+        break;
+      case 'M':
+        max_run_s = strtod (optarg, NULL);
+        if (max_run_s <= 0)
+          {
+            fprintf (stderr, "shimcheck run: --max-run-time must be > 0\n");
+            return SC_EXIT_USAGE;
+          }
         break;
       case 'R':
         rootfs = optarg;
@@ -734,10 +777,12 @@ cmd_run (int argc, char **argv)
   rep.filter = filter;
   rep.level = level == SC_COMPAT ? NULL : level == SC_MUST ? "must" : "should";
   rep.invocation = invocation (argc, argv, filter, level, strict, jobs, scale, baseline, base_ids, nbase);
+  json_object_set_new (rep.invocation, "max_run_time", json_real (max_run_s));
   rep.results = sc_xcalloc ((size_t) n, sizeof (sc_result));
   rep.n = n;
   fprintf (stderr, "shimcheck %s: %d cases against %s (-j %d)\n", SHIMCHECK_VERSION, n, shim_abs, jobs);
   int64_t t0 = sc_now_mono_ns ();
+  budget_deadline = t0 + (int64_t) (max_run_s * scale * 1e9);
   run_cases (&cfg, sel, n, jobs, rep.results, base);
   rep.seconds = (sc_now_mono_ns () - t0) / 1e9;
 
@@ -774,7 +819,8 @@ cmd_run (int argc, char **argv)
         failed++;
     }
   rep.interrupted_by = (int) interrupted;
-  rep.passed = failed == 0 && errors == 0 && !interrupted;
+  rep.budget_out = budget_out;
+  rep.passed = failed == 0 && errors == 0 && !interrupted && !budget_out;
 
   printf ("TAP version 13\n1..%d\n", n);
   for (int i = 0; i < n; i++)
@@ -788,7 +834,11 @@ cmd_run (int argc, char **argv)
     printf ("# baseline entry now passes, remove it: %s\n", rep.baseline_now_passing[i]);
   int unfinished = n - passed - failed - nonpass_nongating - expected - skipped - errors;
   if (unfinished > 0)
-    printf ("# %d cases interrupted (signal %d): this run is incomplete\n", unfinished, (int) interrupted);
+    {
+      char *why = stop_reason ();
+      printf ("# %d cases did not finish (%s): this run is incomplete\n", unfinished, why);
+      free (why);
+    }
   sc_verdict verdict = sc_report_verdict (&rep);
   fprintf (stderr, "\n%s\n%s: %d passed, %d gating failures, %d other failures, %d expected, %d skipped, %d errors, %d interrupted in %.1f s\n",
            verdict.headline, rep.passed ? "PASSED" : "FAILED", passed, failed, nonpass_nongating,
@@ -804,7 +854,7 @@ cmd_run (int argc, char **argv)
           reports_failed = true;
         }
       else
-        fprintf (stderr, "reports: %s/{results.tap,junit.xml,report.json,report.html}\n", out);
+        fprintf (stderr, "reports: %s/{results.tap,junit.xml,report.json,report.html,badge.svg}\n", out);
     }
   sc_remove_tree (base, NULL);
   sc_proc_kill_descendants (getpid ());

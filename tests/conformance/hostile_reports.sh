@@ -16,13 +16,18 @@ pass=0 fail=0
 m() { case $1 in $2) echo 0 ;; *) echo 1 ;; esac; } # value, glob: 0 when it matches
 check() { if [ "$2" -eq 0 ]; then pass=$((pass+1)); echo "ok - $1"; else fail=$((fail+1)); echo "not ok - $1"; [ -n "${3:-}" ] && echo "$3" | head -20 | sed 's/^/#   /'; fi; }
 verdict() { /usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))["verdict"]; print(v["class"]+"|"+v["headline"])' "$1/report.json"; }
-valid_reports() { # dir -> 0 when all four are valid
+export SC_REPORT_SCHEMA=$HERE/../../conformance/report.schema.json
+valid_reports() { # dir -> 0 when all five are valid
   xmllint --noout --schema "$HERE/junit.xsd" "$1/junit.xml" >"$T/xmllint" 2>&1 || return 1
+  xmllint --noout "$1/badge.svg" >>"$T/xmllint" 2>&1 || return 1
   /usr/bin/python3 - "$1" <<'PY' >"$T/valid" 2>&1 || return 1
 import json, sys, yaml
 d = sys.argv[1]
 j = json.load(open(d + "/report.json", encoding="utf-8"))
 assert j["cases"], "no cases"
+import jsonschema, os
+schema = json.load(open(os.environ["SC_REPORT_SCHEMA"]))
+jsonschema.validate(j, schema)  # conformance/report.schema.json
 html = open(d + "/report.html", encoding="utf-8").read()
 assert "</html>" in html
 tap = open(d + "/results.tap", encoding="utf-8").read()
@@ -41,7 +46,7 @@ timeout -k 10 300 "$SC" run --shim "$HERE/bad-bytes-shim" -j 2 --out "$T/bad" \
 rc=$?
 check "bad bytes: the run ends with the gate failed (exit 1, got $rc)" $([ "$rc" -eq 1 ]; echo $?) "$(tail -3 "$T/err")"
 valid_reports "$T/bad"
-check "bad bytes: junit.xml validates, report.json and report.html are UTF-8, TAP YAML parses" $? "$(cat "$T/xmllint" "$T/valid")"
+check "bad bytes: junit.xml validates, report.json follows its schema, report.html is UTF-8, TAP YAML parses, badge.svg is XML" $? "$(cat "$T/xmllint" "$T/valid")"
 check "bad bytes: the shim's words reach the reports (backslash and quote kept)" \
   $(grep -qF 'bad ?? bytes \\ back\\slash \"quoted\"' "$T/bad/report.json"; echo $?) "$(grep -m1 -o 'bad.\{0,60\}' "$T/bad/report.json")"
 check "bad bytes: no case ended without a result" $(! grep -q "ended without a result" "$T/out"; echo $?) ""
