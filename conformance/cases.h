@@ -61,6 +61,11 @@
      "TestContainerRuntimeOptionsv2 (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#options") \
   X (create_options_missing_runtime, "create.options-missing-runtime", SC_SHOULD, 0,               \
      "a missing runtime binary fails Create with an error naming it", "TestContainerRuntimeOptionsv2 (containerd v1.7.24 integration/client/container_linux_test.go)") \
+  X (create_options_types_accepted, "create.options-types-accepted", SC_SHOULD, 0,               \
+     "start and Create accept every options type containerd sends (runc.v1.Options, the legacy "   \
+     "linux.runc.CreateOptions, CRI's runtimeoptions.v1.Options)",                                  \
+     "containerd v1.7.24 task_opts_unix.go (WithNoPivotRoot); containerd v1.7.24 "                 \
+     "pkg/cri/server/helpers.go (generateRuntimeOptions); docs/shim-behaviour.md#options")         \
   X (create_unknown_id_state_notfound, "create.unknown-id-state-notfound", SC_MUST, 0,             \
      "State of an unknown id answers NotFound", "docs/shim-behaviour.md#errors")                   \
   /* start */                                                                                      \
@@ -119,6 +124,10 @@
      "TestContainerLargeExecArgs (containerd v1.7.24 integration/client/container_test.go)")       \
   X (exec_terminal, "exec.terminal", SC_MUST, 0, "an exec with a terminal gets a pty stream",      \
      "TestContainerExecLargeOutputWithTTY (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#terminal") \
+  X (exec_terminal_output_complete, "exec.terminal-output-complete", SC_MUST, 60,                  \
+     "ten tty execs in a row each deliver all of a large output, byte for byte, before Delete",   \
+     "TestContainerExecLargeOutputWithTTY (containerd v1.7.24 "                                   \
+     "integration/client/container_test.go); docs/shim-behaviour.md#terminal")                     \
   X (exec_pids_with_details, "exec.pids-with-details", SC_MUST, 0,                                 \
      "Pids lists exec pids with ProcessDetails{exec_id}", "TestContainerPids (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#other-calls") \
   X (exec_delete_never_started, "exec.delete-never-started", SC_MUST, 0,                           \

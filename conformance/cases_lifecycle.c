@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cases.h"
+#include "containerd/runc/runctypes.pb-c.h"
 #include "oci_spec.h"
 #include "pb.h"
 
@@ -352,6 +353,60 @@ CASE (create_options_binary_name)
   T_REQUIRE (t, created, "options.binary_name was ignored");
   free (calls);
   free (wrapper);
+}
+
+/* the Any of each options type containerd sends: 0 runc.v1.Options (the
+ * run's runtime binary, if any), 1 the legacy linux.runc.CreateOptions its
+ * Go client builds for other runtime names, 2 CRI's runtimeoptions.v1 */
+static void
+options_of_kind (sc_t *t, int kind, Google__Protobuf__Any *any)
+{
+  if (kind == 0)
+    t_options_any (t->cfg->runtime_binary ? t->cfg->runtime_binary : "", any);
+  else if (kind == 1)
+    {
+      Containerd__Linux__Runc__CreateOptions o = CONTAINERD__LINUX__RUNC__CREATE_OPTIONS__INIT;
+      o.no_new_keyring = true;
+      sc_any_pack (any, &o.base);
+    }
+  else
+    sc_any_set (any, "runtimeoptions.v1.Options", "", 0);
+}
+
+CASE (create_options_types_accepted)
+{
+  static const char *const names[] = { "containerd.runc.v1.Options",
+                                       "containerd.linux.runc.CreateOptions",
+                                       "runtimeoptions.v1.Options" };
+  static const char *const a[] = { "true", NULL };
+  /* `start` with the legacy type on stdin, as ctr run --no-pivot sends it */
+  Google__Protobuf__Any any;
+  options_of_kind (t, 1, &any);
+  char *b1 = t_bundle (t, "c0", a, false);
+  sc_shim *s = t_launch_options (t, "c0", b1, &any);
+  sc_any_clear (&any);
+  T_REQUIRE (t, s->rpc != NULL, "start with %s on stdin: no shim", names[1]);
+  for (int kind = 0; kind < 3; kind++)
+    {
+      char id[8];
+      snprintf (id, sizeof (id), "c%d", kind);
+      const char *b = kind == 0 ? b1 : t_bundle (t, id, a, false);
+      options_of_kind (t, kind, &any);
+      Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+      r.id = id;
+      r.bundle = (char *) b;
+      r.options = &any;
+      int code = t_create_req (t, &r, NULL, NULL);
+      sc_any_clear (&any);
+      char *what = t_keep_str (t, sc_xasprintf ("Create with %s", names[kind]));
+      T_OK (t, code, what);
+      T_OK (t, t_start (t, id, NULL, NULL, NULL), "Start");
+      uint32_t st = 99;
+      T_OK (t, t_wait (t, id, NULL, &st, NULL, NULL), "Wait");
+      T_EQ (t, st, 0);
+      T_OK (t, t_delete (t, id, NULL, NULL, NULL), "Delete");
+      t_note (t, "%s: created, started, exited 0, deleted", names[kind]);
+    }
 }
 
 CASE (create_options_missing_runtime)

@@ -176,6 +176,54 @@ CASE (exec_terminal)
   t_io_close (&io);
 }
 
+/* `seq 1 n` as a tty shows it: every line ends in CRLF */
+static char *
+seq_on_tty (int n, size_t *len)
+{
+  size_t cap = (size_t) n * 9 + 1, k = 0;
+  char *s = sc_xmalloc (cap);
+  for (int i = 1; i <= n; i++)
+    k += (size_t) snprintf (s + k, cap - k, "%d\r\n", i);
+  *len = k;
+  return s;
+}
+
+CASE (exec_terminal_output_complete)
+{
+  t_running (t, "c1", SLEEP);
+  enum { RUNS = 10, LINES = 100000 };
+  size_t want_len;
+  char *want = t_keep_str (t, seq_on_tty (LINES, &want_len));
+  static const char *const a[] = { "seq", "1", "100000", NULL };
+  for (int run = 0; run < RUNS; run++)
+    {
+      char id[8];
+      snprintf (id, sizeof (id), "t%d", run);
+      sc_io io;
+      t_io (t, id, false, false, &io);
+      T_OK (t, t_exec (t, "c1", id, a, &io, true, NULL), "Exec with a terminal");
+      sc_waiter w = { 0 };
+      t_wait_async (t, "c1", id, &w);
+      T_OK (t, t_start (t, "c1", id, NULL, NULL), "exec Start");
+      /* read as a client does, to the end of the stream: the shim ends it
+       * once it has copied everything */
+      size_t n = 0;
+      char *out = t_keep_str (t, t_io_read (t, io.out_fd, 20000, &n));
+      T_REQUIRE (t, t_wait_for (t, &w, t_ms (t, 10000)), "exec Wait: no answer");
+      free (w.message);
+      uint32_t st = w.status;
+      T_OK (t, t_delete (t, "c1", id, NULL, NULL), "exec Delete");
+      t_io_close (&io);
+      size_t same = 0;
+      while (same < n && same < want_len && out[same] == want[same])
+        same++;
+      if (n != want_len || same != n)
+        t_fail (t, "tty exec %d of %d: %zu of %zu bytes arrived, identical up to byte %zu (exit %u)",
+                run + 1, RUNS, n, want_len, same, st);
+    }
+  t_note (t, "%d tty execs of `seq 1 %d`: %zu bytes each, all complete", RUNS, LINES, want_len);
+}
+
 CASE (exec_pids_with_details)
 {
   uint32_t init = t_running (t, "c1", SLEEP);

@@ -127,6 +127,9 @@ json_t *t_spec (sc_t *t, const char *const *args, bool terminal);
 /* Launches the shim under test as containerd does for task id (bundle must
  * exist), connects, learns its pid by Connect. */
 sc_shim *t_launch (sc_t *t, const char *id, const char *bundle);
+/* the same with these runtime options on start's stdin (a packed Any) */
+sc_shim *t_launch_options (sc_t *t, const char *id, const char *bundle,
+                           const Google__Protobuf__Any *options);
 /* a bundle for id (sleep 3600) and the shim launched for it, no task yet */
 void t_launched (sc_t *t, const char *id);
 /* t_bundle + t_launch + Create + Start of `args` (NULL: sleep 3600) */

@@ -189,11 +189,19 @@ trace (const char *line, void *data)
 sc_shim *
 t_launch (sc_t *t, const char *id, const char *bundle)
 {
+  return t_launch_options (t, id, bundle, NULL);
+}
+
+sc_shim *
+t_launch_options (sc_t *t, const char *id, const char *bundle, const Google__Protobuf__Any *given)
+{
   sc_error err = SC_ERROR_INIT;
   Google__Protobuf__Any any;
   uint8_t *opts = NULL;
   size_t opts_len = 0;
-  if (t->cfg->runtime_binary)
+  if (given)
+    opts = sc_pb_pack (&given->base, &opts_len);
+  else if (t->cfg->runtime_binary)
     {
       t_options_any (t->cfg->runtime_binary, &any);
       opts = sc_pb_pack (&any.base, &opts_len);

@@ -24,6 +24,7 @@
 #include "fault.h"
 #include "ids.h"
 #include "log.h"
+#include "options.h"
 
 extern char **environ;
 
@@ -262,30 +263,6 @@ apply_shim_cgroup (pid_t child, const char *cg, char **errmsg)
   return 0;
 }
 
-static Containerd__Runc__V1__Options *
-options_from_any (const uint8_t *data, size_t len, char **errmsg)
-{
-  if (len == 0)
-    return NULL;
-  Google__Protobuf__Any *any = google__protobuf__any__unpack (NULL, len, data);
-  if (any == NULL)
-    {
-      *errmsg = sc_xasprintf ("stdin is not a google.protobuf.Any (%zu bytes)", len);
-      return NULL;
-    }
-  Containerd__Runc__V1__Options *o = NULL;
-  /* CRI sends runtimeoptions.v1.Options for runtimes other than runc's: its
-   * ConfigPath/ConfigBody mean nothing to this shim, so it is accepted as
-   * "defaults" */
-  if (any->type_url[0] != '\0' && strcmp (sc_any_type_name (any->type_url), REFSHIM_CRI_OPTIONS) != 0)
-    {
-      o = (void *) sc_any_unpack (any, &containerd__runc__v1__options__descriptor);
-      if (o == NULL)
-        *errmsg = sc_xasprintf ("unsupported options type %s", any->type_url);
-    }
-  google__protobuf__any__free_unpacked (any, NULL);
-  return o;
-}
 
 int
 action_start (const shim_flags *f)
@@ -306,10 +283,16 @@ action_start (const shim_flags *f)
     }
   size_t in_len;
   char *in = read_all (0, 1 << 20, &in_len);
-  Containerd__Runc__V1__Options *opts = options_from_any ((uint8_t *) in, in_len, &errmsg);
+  shim_options opts;
+  sc_error oerr = SC_ERROR_INIT;
+  int orc = shim_options_from_bytes ((uint8_t *) in, in_len, &opts, &oerr);
   free (in);
-  if (errmsg)
-    goto fail;
+  if (orc < 0)
+    {
+      errmsg = sc_xstrdup (oerr.msg);
+      sc_error_release (&oerr);
+      goto fail;
+    }
   char *group = group_id (cwd, f->id, &errmsg);
   if (group == NULL)
     goto fail;
@@ -363,7 +346,7 @@ action_start (const shim_flags *f)
           if (pid > 0)
             {
               apply_oom_score (pid);
-              if (opts && apply_shim_cgroup (pid, opts->shim_cgroup, &errmsg) < 0)
+              if (opts.shim_cgroup && apply_shim_cgroup (pid, opts.shim_cgroup, &errmsg) < 0)
                 {
                   kill (pid, SIGKILL);
                   unlink (path);
@@ -391,8 +374,7 @@ action_start (const shim_flags *f)
   free (path);
   free (address);
 fail:
-  if (opts)
-    protobuf_c_message_free_unpacked (&opts->base, NULL);
+  shim_options_release (&opts);
   if (rc != 0)
     fprintf (stderr, "%s: %s", REFSHIM_RUNTIME, errmsg ? errmsg : "start failed");
   free (errmsg);

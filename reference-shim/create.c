@@ -15,6 +15,7 @@
 #include "ids.h"
 #include "jobs.h"
 #include "log.h"
+#include "options.h"
 #include "oci_spec.h"
 #include "ops.h"
 #include "pb.h"
@@ -161,22 +162,6 @@ write_bundle_files (container *c, const char *root, sc_error *err)
   return 0;
 }
 
-/* The request's runtime options; NULL with no error when there are none (or
- * CRI's, which say nothing to this shim). */
-static int
-runtime_options (const Containerd__Task__V2__CreateTaskRequest *req,
-                 Containerd__Runc__V1__Options **opts, sc_error *err)
-{
-  *opts = NULL;
-  if (req->options == NULL || req->options->type_url[0] == '\0'
-      || strcmp (sc_any_type_name (req->options->type_url), REFSHIM_CRI_OPTIONS) == 0)
-    return 0;
-  *opts = (void *) sc_any_unpack (req->options, &containerd__runc__v1__options__descriptor);
-  if (*opts == NULL)
-    return sc_error_make (err, 0, "unsupported runtime options type %s", req->options->type_url);
-  return 0;
-}
-
 void
 create_task (task_service *s, sc_ttrpc_call *call, Containerd__Task__V2__CreateTaskRequest *taken)
 {
@@ -232,14 +217,14 @@ create_task (task_service *s, sc_ttrpc_call *call, Containerd__Task__V2__CreateT
       sc_error_release (&err);
       return;
     }
-  cleanup_pb Containerd__Runc__V1__Options *opts = NULL;
-  if (runtime_options (req, &opts, &err) < 0)
+  shim_options opts;
+  if (shim_options_from_any (req->options, &opts, &err) < 0)
     {
       sc_ttrpc_call_error (call, SC_INVALID_ARGUMENT, "%s", err.msg);
       sc_error_release (&err);
       return;
     }
-  const char *bin = opts && opts->binary_name[0] && !fault ("ignore-options") ? opts->binary_name : "runc";
+  const char *bin = opts.binary_name && !fault ("ignore-options") ? opts.binary_name : "runc";
   cleanup_free char *runtime = NULL;
   if (HOST (h, find_runtime, bin, &runtime, &err) < 0)
     {
@@ -248,30 +233,36 @@ create_task (task_service *s, sc_ttrpc_call *call, Containerd__Task__V2__CreateT
                            "OCI runtime create failed: runtime binary \"%s\": executable file not "
                            "found in $PATH",
                            bin);
+      shim_options_release (&opts); /* bin may point into it */
       return;
     }
   if (req->checkpoint[0] != '\0')
     {
       sc_ttrpc_call_error (call, SC_UNIMPLEMENTED, "restore from a checkpoint is not supported by %s",
                            REFSHIM_NAME);
+      shim_options_release (&opts);
       return;
     }
 
-  const char *root = opts && opts->root[0] ? opts->root : REFSHIM_DEFAULT_ROOT;
+  const char *root = opts.root ? opts.root : REFSHIM_DEFAULT_ROOT;
   container *c = sc_xcalloc (1, sizeof (*c));
   c->id = sc_xstrdup (req->id);
   c->bundle = sc_xstrdup (req->bundle);
   c->runtime = sc_steal (runtime);
   c->root = sc_xasprintf ("%s/%s", root, s->ns);
-  c->systemd_cgroup = opts && opts->systemd_cgroup;
-  c->no_pivot_root = opts && opts->no_pivot_root;
-  c->no_new_keyring = opts && opts->no_new_keyring;
+  c->systemd_cgroup = opts.systemd_cgroup;
+  c->no_pivot_root = opts.no_pivot_root;
+  c->no_new_keyring = opts.no_new_keyring;
+  c->io_uid = opts.io_uid;
+  c->io_gid = opts.io_gid;
   c->host_pidns = !sc_oci_new_namespace (spec, "pid");
   c->init = process_new (c, req->id, true, req->terminal, req->stdin, req->stdout, req->stderr);
   registry_add (s, c);
 
   job *j = job_new (c, JOB_CREATE, call, sc_steal (req), create_run);
-  if (write_bundle_files (c, root, &err) < 0)
+  int wrc = write_bundle_files (c, root, &err);
+  shim_options_release (&opts); /* root was copied by both */
+  if (wrc < 0)
     {
       create_fail (j, SC_INTERNAL, "%s", err.msg);
       sc_error_release (&err);

@@ -13,6 +13,7 @@
  *               (inline: replies and events alike) exited-at-zero wrong-exit-code
  *   semantics:  allow-duplicate-create allow-duplicate-exec start-twice-ok
  *               kill-created-exec-ok delete-running-ok shutdown-always ignore-options
+ *               legacy-options-refused cri-options-refused
  *               ignore-kill-all kill-noop ignore-closeio ignore-resize no-terminal no-unmount
  *               init-exit-first wait-answers-one wait-never-answers
  *   events:     drop-<topic> (drop-create, drop-start, drop-exit, drop-delete,

@@ -78,6 +78,7 @@ struct container
   char *root;               /* --root for the runtime: <root>/<ns> */
   bool systemd_cgroup;
   bool no_pivot_root, no_new_keyring;
+  uint32_t io_uid, io_gid;  /* owner of the container side of its stdio pipes */
   bool host_pidns;          /* no private pid namespace: kill all on init exit */
   int mounts;               /* rootfs mounts we made */
   process *init;

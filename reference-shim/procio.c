@@ -32,7 +32,22 @@ typedef struct copy
   char *buf;
   size_t len, off;
   bool done;
+  /* A pty master answers EIO once the last holder of the slave has closed
+   * it, as soon as its line discipline is empty, although the last writes
+   * may still be on their way from the tty's flip buffer to the line
+   * discipline (the kernel pushes them from a work queue).  Taking the
+   * first EIO as the end lost the tail of a tty exec's output now and
+   * then.  So after an EIO the master is read again on a short timer, and
+   * the copy ends only after PTY_QUIET_ROUNDS reads in a row found nothing. */
+  bool pty;
+  bool pty_eio;
+  int quiet_rounds;
+  sc_timer pty_retry;
+  bool tail_dropped;     /* the tty-drop-tail fault did its work */
 } copy;
+
+#define PTY_RETRY_MS 5
+#define PTY_QUIET_ROUNDS 4
 
 struct stdio
 {
@@ -59,6 +74,7 @@ copy_finish (copy *c)
   if (c->done)
     return;
   c->done = true;
+  sc_timer_stop (&c->pty_retry);
   if (c->src_on)
     sc_watch_stop (&c->src_w);
   if (c->dst_on)
@@ -84,33 +100,74 @@ copy_finish (copy *c)
     }
 }
 
-static void
-on_src (sc_watch *w, uint32_t ev)
+static void pty_retry_cb (sc_timer *t);
+
+/* reads what the source has; true when something came */
+static bool
+read_src (copy *c)
 {
-  copy *c = w->data;
+  bool got = false;
   while (c->len < COPY_BUF)
     {
       ssize_t n = read (c->src, c->buf + c->len, COPY_BUF - c->len);
       if (n > 0)
         {
           c->len += (size_t) n;
+          got = true;
           continue;
         }
       if (n < 0 && (errno == EAGAIN || errno == EINTR))
         break;
-      c->eof = true; /* EOF, or EIO from a pty master whose slave closed */
+      if (n < 0 && errno == EIO && c->pty)
+        {
+          /* the slave is closed: what is still in flight arrives later */
+          c->pty_eio = true;
+          break;
+        }
+      c->eof = true; /* EOF */
       break;
     }
+  return got;
+}
+
+static void
+on_src (sc_watch *w, uint32_t ev)
+{
+  copy *c = w->data;
+  read_src (c);
+  if (c->pty_eio && !c->eof && !c->pty_retry.active)
+    sc_timer_start (c->owner->loop, &c->pty_retry, PTY_RETRY_MS, pty_retry_cb, c);
   copy_update (c);
+}
+
+static void
+pty_retry_cb (sc_timer *t)
+{
+  copy *c = t->data;
+  if (c->len < COPY_BUF)
+    c->quiet_rounds = read_src (c) ? 0 : c->quiet_rounds + 1;
+  if (c->quiet_rounds >= PTY_QUIET_ROUNDS)
+    c->eof = true;
+  else
+    sc_timer_start (c->owner->loop, &c->pty_retry, PTY_RETRY_MS, pty_retry_cb, c);
+  copy_update (c);
+}
+
+/* test build: a tty stream's last 4 KiB are held back, then dropped */
+static size_t
+held_back (const copy *c)
+{
+  return c->pty && !c->eof && fault ("tty-drop-tail") ? 4096 : 0;
 }
 
 static void
 on_dst (sc_watch *w, uint32_t ev)
 {
   copy *c = w->data;
-  while (c->off < c->len)
+  size_t end = c->len > held_back (c) ? c->len - held_back (c) : 0;
+  while (c->off < end)
     {
-      ssize_t n = write (c->dst, c->buf + c->off, c->len - c->off);
+      ssize_t n = write (c->dst, c->buf + c->off, end - c->off);
       if (n > 0)
         {
           c->off += (size_t) n;
@@ -124,6 +181,13 @@ on_dst (sc_watch *w, uint32_t ev)
     }
   if (c->off == c->len)
     c->off = c->len = 0;
+  else if (c->off > 0 && c->off >= end)
+    {
+      /* what is held back moves to the front, making room to read */
+      memmove (c->buf, c->buf + c->off, c->len - c->off);
+      c->len -= c->off;
+      c->off = 0;
+    }
   copy_update (c);
 }
 
@@ -133,8 +197,15 @@ copy_update (copy *c)
 {
   if (c->done)
     return;
-  bool want_src = !c->eof && c->len < COPY_BUF;
-  bool want_dst = c->len > c->off && c->dst >= 0;
+  /* after a pty's EIO the timer reads: watching it would spin on EPOLLHUP */
+  bool want_src = !c->eof && !c->pty_eio && c->len < COPY_BUF;
+  size_t hold = held_back (c);
+  if (c->pty && c->eof && !c->tail_dropped && fault ("tty-drop-tail"))
+    {
+      c->tail_dropped = true;
+      c->len -= c->len - c->off < 4096 ? c->len - c->off : 4096;
+    }
+  bool want_dst = c->len > c->off + hold && c->dst >= 0;
   if (c->dst < 0)
     c->off = c->len = 0; /* nowhere to write: discard */
   if (want_src != c->src_on)
@@ -188,6 +259,7 @@ copy_free (copy *c)
     sc_watch_stop (&c->src_w);
   if (c->dst_on)
     sc_watch_stop (&c->dst_w);
+  sc_timer_stop (&c->pty_retry);
   if (c->src >= 0)
     close (c->src);
   if (c->dst >= 0)
@@ -340,6 +412,12 @@ stdio_prepare (stdio_env *env, process *p, int child_fds[3], char **console_path
       else
         io->child[i] = pp[1], io->ours[i] = pp[0];
     }
+  /* options io_uid/io_gid: the container's side of its pipes belongs to
+   * the user the container runs as (a user namespace's root, say) */
+  if (p->c->io_uid || p->c->io_gid)
+    for (int i = 0; i < 3; i++)
+      if (io->child[i] >= 0 && io->fifo[i] >= 0 && fchown (io->child[i], p->c->io_uid, p->c->io_gid) < 0)
+        return sc_error_make (err, errno, "chown stdio pipe to %u:%u", p->c->io_uid, p->c->io_gid);
   if (fault ("stderr-to-stdout") && io->child[1] >= 0 && io->child[2] >= 0)
     {
       /* test build: stderr lands on stdout */
@@ -401,6 +479,7 @@ stdio_start (process *p, sc_error *err)
       unlink (io->console_path);
       /* tty output -> stdout FIFO; stdin FIFO -> tty */
       io->copies[1] = copy_new (io, dup (io->master), take (&io->fifo[1]), true, true);
+      io->copies[1]->pty = true;
       if (io->fifo[0] >= 0)
         io->copies[0] = copy_new (io, take (&io->fifo[0]), dup (io->master), false, false);
       return 0;

@@ -9,6 +9,7 @@
 #include "containerd/events/task.pb-c.h"
 #include "containerd/cgroups/metrics.pb-c.h"
 #include "containerd/runc/options.pb-c.h"
+#include "containerd/runc/runctypes.pb-c.h"
 #include "containerd/task/shim.pb-c.h"
 #include "error.h"
 #include "google/protobuf/empty.pb-c.h"
@@ -87,6 +88,7 @@ static const ProtobufCMessageDescriptor *const known_types[] = {
   &containerd__events__task_resumed__descriptor,
   &containerd__events__task_checkpointed__descriptor,
   &containerd__runc__v1__options__descriptor,
+  &containerd__linux__runc__create_options__descriptor,
   &containerd__runc__v1__checkpoint_options__descriptor,
   &containerd__runc__v1__process_details__descriptor,
   &io__containerd__cgroups__v1__metrics__descriptor,

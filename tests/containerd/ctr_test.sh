@@ -53,6 +53,16 @@ expect "stderr content on stderr only" $(grep -qx to-stderr "$T/e" && ! grep -q 
 # SIGTERM ctr forwards: once the line is back, SIGKILL the task from outside
 # and let --rm clean up
 mkfifo "$T/in"
+# --- the legacy options containerd's client builds for non-runc runtimes --------
+# ctr's --no-pivot and --uidmap become containerd.linux.runc.CreateOptions
+# for io.containerd.ref.v1 (a runc runtime name would get runc.v1.Options)
+out=$(ctr_ run "${FIFO[@]}" --rm --no-pivot "${RT[@]}" "$IMG" nopivot echo ok 2>&1); rc=$?
+expect "ctr run --no-pivot (legacy CreateOptions): task runs and prints ok" \
+  $([ $rc -eq 0 ] && [ "$(echo "$out" | tr -d '\r')" = ok ]; echo $?) "rc $rc: $out"
+out=$(ctr_ run "${FIFO[@]}" --rm --uidmap 0:0:65536 --gidmap 0:0:65536 "${RT[@]}" "$IMG" ioowner \
+  sh -c 'stat -L -c %u:%g /proc/self/fd/1' 2>&1); rc=$?
+expect "ctr run --uidmap/--gidmap (CreateOptions io_uid/io_gid): task runs" $([ $rc -eq 0 ]; echo $?) "rc $rc: $out"
+
 ctr_ run "${FIFO[@]}" --rm "${RT[@]}" "$IMG" cat1 cat <"$T/in" >"$T/c" 2>&1 &
 RUNPID=$!
 exec 7>"$T/in"
