@@ -328,9 +328,15 @@ action_start (const shim_flags *f)
                 }
               else
                 fcntl (3, F_SETFD, 0);
+              /* the daemon keeps the name it was installed under (ps, pidof):
+               * exec the path containerd ran, not /proc/self/exe ("exe") */
+              const char *exe = f->self && f->self[0] == '/' && access (f->self, X_OK) == 0
+                                  ? f->self
+                                  : "/proc/self/exe";
+              const char *base = strrchr (exe, '/');
               char *argv[10];
               int k = 0;
-              argv[k++] = (char *) REFSHIM_NAME;
+              argv[k++] = (char *) (exe == f->self ? base + 1 : REFSHIM_NAME);
               argv[k++] = (char *) "-namespace";
               argv[k++] = (char *) f->ns;
               argv[k++] = (char *) "-id";
@@ -340,7 +346,7 @@ action_start (const shim_flags *f)
               if (f->debug)
                 argv[k++] = (char *) "-debug";
               argv[k] = NULL;
-              execve ("/proc/self/exe", argv, environ);
+              execve (exe, argv, environ);
               _exit (127);
             }
           if (pid > 0)

@@ -77,8 +77,8 @@ create_done (const rt_result *r, void *data)
   if (!rt_ok (r))
     {
       cleanup_free char *msg = rt_error_message (r);
-      create_fail (j, SC_UNKNOWN, "OCI runtime create failed: %s create failed: %s",
-                   ops_runtime_name (c), msg);
+      cleanup_free char *text = rt_failure ("create", ops_runtime_name (c), msg);
+      create_fail (j, SC_UNKNOWN, "%s", text);
       return;
     }
   sc_error err = SC_ERROR_INIT;

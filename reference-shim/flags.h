@@ -16,6 +16,7 @@ typedef struct shim_flags
   bool debug;
   bool version;
   const char *action;         /* start, delete, or NULL (serve) */
+  const char *self;           /* argv[0]: the path it was installed and run under */
 } shim_flags;
 
 int flags_parse (int argc, char **argv, shim_flags *f, char **errmsg);

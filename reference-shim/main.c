@@ -133,7 +133,9 @@ main (int argc, char **argv)
 {
   shim_flags f;
   char *errmsg = NULL;
-  if (flags_parse (argc, argv, &f, &errmsg) < 0)
+  int parsed = flags_parse (argc, argv, &f, &errmsg);
+  f.self = argv[0];
+  if (parsed < 0)
     {
       fprintf (stderr, "%s: %s\n", REFSHIM_RUNTIME, errmsg);
       free (errmsg);

@@ -82,9 +82,9 @@ start_init_done (const rt_result *r, void *data)
   if (!rt_ok (r))
     {
       cleanup_free char *msg = rt_error_message (r);
+      cleanup_free char *text = rt_failure ("start", ops_runtime_name (p->c), msg);
       process_start_failed (p);
-      job_fail (j, SC_UNKNOWN, "OCI runtime start failed: %s start failed: %s",
-                ops_runtime_name (p->c), msg);
+      job_fail (j, SC_UNKNOWN, "%s", text);
       return;
     }
   Containerd__Events__TaskStart e = CONTAINERD__EVENTS__TASK_START__INIT;
@@ -108,7 +108,8 @@ exec_start_done (const rt_result *r, void *data)
   if (!rt_ok (r))
     {
       cleanup_free char *msg = rt_error_message (r);
-      sc_error_make (&err, 0, "OCI runtime exec failed: %s exec failed: %s", ops_runtime_name (c), msg);
+      cleanup_free char *text = rt_failure ("exec", ops_runtime_name (c), msg);
+      sc_error_make (&err, 0, "%s", text);
     }
   else
     {

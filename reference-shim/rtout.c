@@ -32,6 +32,18 @@ rt_error_message (const rt_result *r)
   return sc_xasprintf ("runtime exited %d", WEXITSTATUS (r->status));
 }
 
+char *
+rt_failure (const char *what, const char *runtime, const char *msg)
+{
+  char *prefix = sc_xasprintf ("%s %s failed", runtime, what);
+  size_t n = strlen (prefix);
+  char *m = strncmp (msg, prefix, n) == 0 && (msg[n] == ':' || msg[n] == '\0')
+              ? sc_xasprintf ("OCI runtime %s failed: %s", what, msg)
+              : sc_xasprintf ("OCI runtime %s failed: %s: %s", what, prefix, msg);
+  free (prefix);
+  return m;
+}
+
 int
 rt_kill_error (const char *msg, const char **text)
 {

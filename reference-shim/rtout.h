@@ -15,6 +15,10 @@ bool rt_ok (const rt_result *r);
 /* the runtime's own error: its JSON log's last error, else its stderr or
  * stdout (trimmed), else how it ended.  Heap string. */
 char *rt_error_message (const rt_result *r);
+/* "OCI runtime <what> failed: <runtime> <what> failed: <msg>", the way the
+ * Go shim words it, saying "<runtime> <what> failed" once: runc's own log
+ * message already starts with it (heap) */
+char *rt_failure (const char *what, const char *runtime, const char *msg);
 /* the task API status code for a failed `kill`, with containerd's message
  * for the NotFound cases (*text) or NULL to pass msg on */
 int rt_kill_error (const char *msg, const char **text);

@@ -635,6 +635,13 @@ bad_ids_and_bad_configs_are_rejected_clearly_with_no_events (void **state)
   cr.n_rootfs = 1;
   assert_int_not_equal (call (f, "Create", &cr.base, NULL, &r), 0);
   assert_non_null (strstr (r.message, "notfound404"));
+  /* said once, as the Go shim says it: runc's own message already starts
+   * with "runc create failed" */
+  const char *first = strstr (r.message, "runc create failed");
+  assert_non_null (first);
+  if (strstr (first + 1, "runc create failed"))
+    fail_msg ("the runtime's prefix is repeated: %s", r.message);
+  assert_int_equal (strncmp (r.message, "OCI runtime create failed: runc create failed: ", 47), 0);
   sc_rpc_result_release (&r);
   Containerd__Task__V2__StateRequest st = CONTAINERD__TASK__V2__STATE_REQUEST__INIT;
   st.id = (char *) "v3";

@@ -58,6 +58,18 @@ check "start wrote the address file" $([ "$(cat "$T/$NS/a1/address" 2>/dev/null)
 check "the daemon logs to the bundle's log FIFO, not to start's output" $(ls -l /proc/$(daemon_of a1)/fd/2 2>/dev/null | grep -q "$T/$NS/a1/log"; echo $?) "$(ls -l /proc/$(daemon_of a1)/fd/2 2>&1)"
 check "the daemon is detached from start's stdio" $(! ls -l /proc/$(daemon_of a1)/fd/1 | grep -q pipe; echo $?) ""
 
+# installed under another name (as tests and Docker users do), the daemon keeps it
+mkdir -p "$T/bin"
+ln -s "$SHIM" "$T/bin/containerd-shim-runc-v2"
+bundle n1
+naddr=$(cd "$T/$NS/n1" && "$T/bin/containerd-shim-runc-v2" -namespace "$NS" -address "$T/c.sock" -id n1 start 2>&1 </dev/null)
+npid=$(daemon_of n1)
+daemons+=($npid)
+check "the daemon keeps its installed name in ps and pidof (not \"exe\")" \
+  $([ -n "$npid" ] && [ "$(cat /proc/$npid/comm)" = containerd-shim ] \
+    && [ "$(tr '\0' '\n' </proc/$npid/cmdline | head -1)" = containerd-shim-runc-v2 ]; echo $?) \
+  "comm $(cat /proc/$npid/comm 2>&1), argv0 $(tr '\0' '\n' </proc/$npid/cmdline 2>&1 | head -1)"
+
 # grouping: a second task of the same group gets the same address, no new daemon
 bundle g1 grp
 bundle g2 grp
