@@ -407,7 +407,7 @@ static void
 unmount_all (const char *target)
 {
   for (int i = 0; i < 64; i++)
-    if (umount2 (target, MNT_DETACH) < 0)
+    if (umount2 (target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
       break;
 }
 

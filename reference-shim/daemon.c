@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -93,9 +94,17 @@ unknown_code (int code)
 static void
 log_to_fifo (void)
 {
-  int log = open ("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  /* only the FIFO containerd made: never through a symlink, never into a
+   * regular file (a planted `log -> /some/file` was overwritten) */
+  int log = open ("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
   if (log < 0 && errno == ENXIO)
-    log = open ("log", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    log = open ("log", O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+  struct stat st;
+  if (log >= 0 && (fstat (log, &st) < 0 || !S_ISFIFO (st.st_mode)))
+    {
+      close (log);
+      log = -1;
+    }
   if (log >= 0)
     {
       dup2 (log, 2);

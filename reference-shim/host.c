@@ -59,6 +59,16 @@ real_mount_rootfs (shim_host *h, container *c, Containerd__Types__Mount **mounts
     return 0;
   char *target = sc_xasprintf ("%s/rootfs", c->bundle);
   mkdir (target, 0711);
+  /* mount(2) follows symlinks: a rootfs planted as a symlink would mount
+   * (and later unmount) outside the bundle */
+  struct stat st;
+  int lrc = lstat (target, &st);
+  if (lrc < 0 || !S_ISDIR (st.st_mode))
+    {
+      int rc = sc_error_make (err, lrc < 0 ? errno : ENOTDIR, "%s: not a directory of the bundle", target);
+      free (target);
+      return rc;
+    }
   int rc = 0;
   for (size_t i = 0; i < n && rc == 0; i++)
     {
@@ -103,7 +113,7 @@ real_unmount_rootfs (shim_host *h, container *c)
     return;
   char *target = sc_xasprintf ("%s/rootfs", c->bundle);
   for (; c->mounts > 0; c->mounts--)
-    if (umount2 (target, MNT_DETACH) < 0)
+    if (umount2 (target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
       {
         shim_log ("warning", "unmount %s: %s", target, strerror (errno));
         break;

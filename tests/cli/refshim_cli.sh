@@ -97,5 +97,28 @@ for _ in $(seq 50); do kill -0 "$gpid" 2>/dev/null || break; sleep 0.1; done
 check "SIGTERM ends the daemon" $(! kill -0 "$gpid" 2>/dev/null; echo $?) "pid $gpid still alive"
 check "SIGTERM removes the daemon's socket" $([ ! -e "$gsock" ]; echo $?) "$(ls -l "$gsock" 2>&1)"
 
+# what a bundle's owner could plant: nothing outside the bundle is touched
+# (a rootfs symlink made `delete` unmount what it pointed at; a log symlink
+# to a regular file got that file overwritten)
+bundle p1
+mkdir -p "$T/outside"
+mount -t tmpfs sc-refcli "$T/outside"
+ln -s "$T/outside" "$T/$NS/p1/rootfs"
+(cd "$T/$NS/p1" && "$SHIM" -namespace "$NS" -address "$T/c.sock" -id p1 -bundle "$T/$NS/p1" delete >/dev/null 2>&1)
+check "delete with rootfs a symlink leaves the mount it points at alone" \
+  $(mountpoint -q "$T/outside"; echo $?) "$T/outside is no longer mounted"
+umount "$T/outside" 2>/dev/null
+mkdir -p "$T/$NS/l1"
+echo '{}' >"$T/$NS/l1/config.json"
+echo precious >"$T/victim"
+ln -s "$T/victim" "$T/$NS/l1/log"
+laddr=$(cd "$T/$NS/l1" && "$SHIM" -debug -namespace "$NS" -address "$T/c.sock" -id l1 start 2>&1 </dev/null)
+lpid=$(daemon_of l1)
+[ -n "$lpid" ] && daemons+=($lpid)
+sleep 0.3
+check "a log symlink to a regular file: the file is not written" \
+  $([ "$(cat "$T/victim")" = precious ]; echo $?) "victim now: $(head -c 200 "$T/victim")"
+[ -n "$lpid" ] && kill "$lpid" 2>/dev/null
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
