@@ -42,6 +42,59 @@ struct publisher
 
 static void pump (publisher *P);
 
+/* Events containerd cannot do without: a lost TaskExit leaves a task
+ * running forever as far as containerd knows.  They are never dropped; the
+ * queue's bound applies to the others (paused, resumed, OOM, ...). */
+static bool
+lifecycle (const char *topic)
+{
+  static const char *const keep[] = { "/tasks/create", "/tasks/start", "/tasks/exit",
+                                      "/tasks/delete", "/tasks/exec-added", "/tasks/exec-started" };
+  for (size_t i = 0; i < sizeof (keep) / sizeof (keep[0]); i++)
+    if (strcmp (topic, keep[i]) == 0)
+      return true;
+  return false;
+}
+
+static size_t
+queue_max (void)
+{
+#ifdef REFSHIM_FAULTS
+  /* test build: a small queue, to fill it in a test */
+  const char *v = fault_value ("event-queue-max");
+  if (v && atoi (v) > 0)
+    return (size_t) atoi (v);
+#endif
+  return QUEUE_MAX;
+}
+
+/* the queue is full: drops its oldest event that is not a lifecycle event
+ * (nor the one in flight); false when there is none */
+static bool
+make_room (publisher *P)
+{
+  ev *prev = NULL;
+  for (ev *e = P->head; e; prev = e, e = e->next)
+    {
+      if ((e == P->head && P->in_flight) || lifecycle (e->topic))
+        continue;
+      if (prev)
+        prev->next = e->next;
+      else
+        P->head = e->next;
+      if (P->tail == e)
+        P->tail = prev;
+      P->n--;
+      P->dropped++;
+      shim_log ("error", "event queue full: dropped %s", e->topic);
+      free (e->body);
+      free (e->topic);
+      free (e);
+      return true;
+    }
+  return false;
+}
+
 publisher *
 publisher_new (sc_loop *loop, const char *ttrpc_address, const char *ns)
 {
@@ -150,19 +203,15 @@ publisher_publish (publisher *P, const char *topic, const ProtobufCMessage *even
   e->topic = sc_xstrdup (topic);
   sc_any_clear (&any);
   shim_log ("debug", "event %s", topic);
-  if (P->n >= QUEUE_MAX)
+  if (P->n >= queue_max () && !make_room (P) && !lifecycle (topic))
     {
-      /* bounded: drop the oldest rather than grow without limit */
-      ev *old = P->head;
-      P->head = old->next;
-      P->n--;
+      /* full of lifecycle events: the newcomer is the one to go */
       P->dropped++;
-      shim_log ("error", "event queue full: dropped %s", old->topic);
-      free (old->body);
-      free (old->topic);
-      free (old);
-      if (P->head == NULL)
-        P->tail = NULL;
+      shim_log ("error", "event queue full: dropped %s", topic);
+      free (e->body);
+      free (e->topic);
+      free (e);
+      return;
     }
   if (fault ("reorder-events") && P->head != NULL && !P->in_flight)
     {

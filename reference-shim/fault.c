@@ -13,7 +13,7 @@
  *               (inline: replies and events alike) exited-at-zero wrong-exit-code
  *   semantics:  allow-duplicate-create allow-duplicate-exec start-twice-ok
  *               kill-created-exec-ok delete-running-ok shutdown-always ignore-options
- *               legacy-options-refused cri-options-refused
+ *               legacy-options-refused cri-options-refused event-queue-max=N
  *               ignore-kill-all kill-noop ignore-closeio ignore-resize no-terminal no-unmount
  *               init-exit-first wait-answers-one wait-never-answers
  *   events:     drop-<topic> (drop-create, drop-start, drop-exit, drop-delete,
@@ -35,8 +35,8 @@
 #include "task_client.h"
 
 /* the value of a fault given as name=value, or NULL */
-static const char *
-fault_arg (const char *name)
+const char *
+fault_value (const char *name)
 {
   const char *list = getenv ("SHIMCHECK_FAULTS");
   size_t n = strlen (name);
@@ -75,7 +75,7 @@ fault (const char *name)
 static void
 alter_reply (const char *method, ProtobufCMessage *m)
 {
-  const char *named = fault_arg ("connect-pid");
+  const char *named = fault_value ("connect-pid");
   if (strcmp (method, "Connect") == 0 && named)
     {
       /* a liar: shim_pid names another process (a number, or "parent": the

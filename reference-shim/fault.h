@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 bool fault (const char *name);
+/* the value of a fault given as name=value in SHIMCHECK_FAULTS, or NULL */
+const char *fault_value (const char *name);
 /* the ttrpc server's reply filter (sc_ttrpc_reply_filter) for the faults
  * that only alter what a reply says */
 uint8_t *fault_reply_filter (const char *service, const char *method, const uint8_t *payload,

@@ -27,6 +27,7 @@
 #include "pb.h"
 
 static const char *SHIM;
+static const char *FAULTY; /* containerd-shim-reffault-v1, for the tests that need a fault */
 
 typedef struct fx
 {
@@ -770,6 +771,54 @@ events_survive_a_failing_endpoint_and_keep_their_order (void **state)
     assert_string_equal (sc_events_sink_get (f->env.sink, (size_t) i)->topic, want[i]);
 }
 
+/* containerd away for long: the shim's event queue fills up (4 entries in
+ * this test build).  It may drop paused/resumed, never a lifecycle event:
+ * once containerd is back, create, start, exit and delete all arrive, in
+ * order.  The queue used to drop the oldest event, a TaskCreate here. */
+static void
+a_full_event_queue_keeps_every_lifecycle_event (void **state)
+{
+  fx *f = *state;
+  if (FAULTY == NULL)
+    skip ();
+  const char *prod = SHIM;
+  SHIM = FAULTY;
+  setenv ("SHIMCHECK_FAULTS", "event-queue-max=4", 1);
+  sc_events_sink_fail_next (f->env.sink, 1000000, SC_UNAVAILABLE);
+  running_task (f, "q1");
+  for (int i = 0; i < 4; i++)
+    {
+      sc_rpc_result r = { 0 };
+      Containerd__Task__V2__PauseRequest pr = CONTAINERD__TASK__V2__PAUSE_REQUEST__INIT;
+      pr.id = (char *) "q1";
+      assert_int_equal (call (f, "Pause", &pr.base, NULL, &r), 0);
+      sc_rpc_result_release (&r);
+      Containerd__Task__V2__ResumeRequest rr = CONTAINERD__TASK__V2__RESUME_REQUEST__INIT;
+      rr.id = (char *) "q1";
+      assert_int_equal (call (f, "Resume", &rr.base, NULL, &r), 0);
+      sc_rpc_result_release (&r);
+    }
+  end_task (f, "q1");
+  unsetenv ("SHIMCHECK_FAULTS");
+  SHIM = prod;
+  sc_events_sink_fail_next (f->env.sink, 0, 0); /* containerd is back */
+  assert_true (sc_events_sink_wait_topic (f->env.sink, "/tasks/delete", 0, 20000) >= 0);
+  const char *want[] = { "/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete" };
+  size_t k = 0, others = 0, n = sc_events_sink_count (f->env.sink);
+  for (size_t i = 0; i < n; i++)
+    {
+      const char *topic = sc_events_sink_get (f->env.sink, i)->topic;
+      if (k < 4 && strcmp (topic, want[k]) == 0)
+        k++;
+      else
+        others++;
+    }
+  print_message ("%zu events arrived: %zu lifecycle in order, %zu others of 8 paused/resumed\n", n,
+                 k, others);
+  assert_int_equal (k, 4);
+  assert_true (others < 8); /* the queue was full: some were dropped */
+}
+
 static void
 a_missing_events_endpoint_delays_no_rpc (void **state)
 {
@@ -888,6 +937,7 @@ int
 main (int argc, char **argv)
 {
   SHIM = argc > 1 ? argv[1] : "build/bin/containerd-shim-ref-v1";
+  FAULTY = argc > 2 ? argv[2] : NULL;
   signal (SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (fifty_tasks_on_one_shim_group_with_execs_all_exit_codes_right,
@@ -906,6 +956,7 @@ main (int argc, char **argv)
     cmocka_unit_test_setup_teardown (events_survive_a_failing_endpoint_and_keep_their_order, setup,
                                      teardown),
     cmocka_unit_test_setup_teardown (a_missing_events_endpoint_delays_no_rpc, setup, teardown),
+    cmocka_unit_test_setup_teardown (a_full_event_queue_keeps_every_lifecycle_event, setup, teardown),
   };
   return cmocka_run_group_tests_name ("refshim", tests, NULL, NULL);
 }
