@@ -467,6 +467,15 @@ resolve (const rpc *r, rpc_ctx *x)
     return true;
   if ((x->req = sc_ttrpc_call_unpack (x->call, r->req)) == NULL)
     return false;
+  size_t len;
+  const uint8_t *payload = sc_ttrpc_call_payload (x->call, &len);
+  if (sc_pb_has_nul_string (r->req, payload, len))
+    {
+      /* "e1\0x" would otherwise be taken for "e1" */
+      sc_ttrpc_call_error (x->call, SC_INVALID_ARGUMENT, "%s: a string field holds a NUL byte",
+                           r->req->name);
+      return false;
+    }
   if (r->target == T_DECODE)
     return true;
   if ((x->c = get_container (x->s, x->call, req_string (x->req, "id"))) == NULL)

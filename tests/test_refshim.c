@@ -771,6 +771,42 @@ events_survive_a_failing_endpoint_and_keep_their_order (void **state)
     assert_string_equal (sc_events_sink_get (f->env.sink, (size_t) i)->topic, want[i]);
 }
 
+/* An exec id with a NUL byte: protobuf-c would hand it over cut at the NUL,
+ * "e1\0x" as "e1".  It is refused, and no exec e1 appears. */
+static void
+an_id_with_a_nul_byte_is_refused_not_cut (void **state)
+{
+  fx *f = *state;
+  running_task (f, "n1");
+  static const char json[] = "{\"args\":[\"true\"],\"cwd\":\"/\"}";
+  Google__Protobuf__Any any;
+  sc_any_set (&any, "types.containerd.io/opencontainers/runtime-spec/1/Process", json,
+              strlen (json));
+  Containerd__Task__V2__ExecProcessRequest er = CONTAINERD__TASK__V2__EXEC_PROCESS_REQUEST__INIT;
+  er.id = (char *) "n1";
+  er.exec_id = (char *) "e1Zx";
+  er.spec = &any;
+  size_t len;
+  uint8_t *buf = sc_pb_pack (&er.base, &len);
+  sc_any_clear (&any);
+  uint8_t *z = memchr (buf, 'Z', len);
+  assert_non_null (z);
+  *z = '\0';
+  sc_rpc_result r = { 0 };
+  sc_call_opts o = { .timeout_ms = 5000 };
+  sc_ttrpc_call_sync (f->shim->rpc, f->shim->task.service, "Exec", buf, len, &o, &r);
+  free (buf);
+  if (r.code != SC_INVALID_ARGUMENT)
+    fail_msg ("Exec of exec id \"e1\\0x\": %s (%s), want InvalidArgument", sc_code_name (r.code),
+              r.message ? r.message : "");
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__StateRequest st = CONTAINERD__TASK__V2__STATE_REQUEST__INIT;
+  st.id = (char *) "n1";
+  st.exec_id = (char *) "e1";
+  assert_int_equal (call (f, "State", &st.base, NULL, &r), SC_NOT_FOUND);
+  sc_rpc_result_release (&r);
+}
+
 /* containerd away for long: the shim's event queue fills up (4 entries in
  * this test build).  It may drop paused/resumed, never a lifecycle event:
  * once containerd is back, create, start, exit and delete all arrive, in
@@ -957,6 +993,7 @@ main (int argc, char **argv)
                                      teardown),
     cmocka_unit_test_setup_teardown (a_missing_events_endpoint_delays_no_rpc, setup, teardown),
     cmocka_unit_test_setup_teardown (a_full_event_queue_keeps_every_lifecycle_event, setup, teardown),
+    cmocka_unit_test_setup_teardown (an_id_with_a_nul_byte_is_refused_not_cut, setup, teardown),
   };
   return cmocka_run_group_tests_name ("refshim", tests, NULL, NULL);
 }

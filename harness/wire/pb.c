@@ -389,3 +389,61 @@ sc_pb_freep (void *msgp)
     protobuf_c_message_free_unpacked (*m, NULL);
   *m = NULL;
 }
+
+/* a varint at *p (bounded by end); false when it runs past end */
+static bool
+read_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+  *v = 0;
+  for (int shift = 0; shift < 64 && *p < end; shift += 7)
+    {
+      uint8_t b = *(*p)++;
+      *v |= (uint64_t) (b & 0x7f) << shift;
+      if (!(b & 0x80))
+        return true;
+    }
+  return false;
+}
+
+bool
+sc_pb_has_nul_string (const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len)
+{
+  const uint8_t *p = data, *end = data + len;
+  while (p < end)
+    {
+      uint64_t tag, n;
+      if (!read_varint (&p, end, &tag))
+        return false;
+      switch (tag & 7)
+        {
+        case 0:
+          if (!read_varint (&p, end, &n))
+            return false;
+          break;
+        case 1:
+          if ((size_t) (end - p) < 8)
+            return false;
+          p += 8;
+          break;
+        case 5:
+          if ((size_t) (end - p) < 4)
+            return false;
+          p += 4;
+          break;
+        case 2:
+          {
+            if (!read_varint (&p, end, &n) || n > (uint64_t) (end - p))
+              return false;
+            const ProtobufCFieldDescriptor *f
+              = protobuf_c_message_descriptor_get_field (desc, (unsigned) (tag >> 3));
+            if (f && f->type == PROTOBUF_C_TYPE_STRING && memchr (p, 0, (size_t) n))
+              return true;
+            p += n;
+            break;
+          }
+        default:
+          return false; /* groups: not in our messages */
+        }
+    }
+  return false;
+}

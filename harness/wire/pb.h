@@ -44,6 +44,11 @@ ProtobufCMessage *sc_any_unpack (const Google__Protobuf__Any *any,
  * and Any payloads of known types expanded.  Heap string. */
 char *sc_pb_describe (const ProtobufCMessage *m);
 
+/* True when a top-level string field of the encoded message (as desc
+ * describes it) holds a NUL byte.  protobuf-c hands such a string over as a
+ * C string cut at the NUL, so "e1\0x" would pass for "e1". */
+bool sc_pb_has_nul_string (const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len);
+
 /* Registry of message types carried in Any: events, runc options, details. */
 const ProtobufCMessageDescriptor *sc_pb_lookup_type (const char *type_url);
 
