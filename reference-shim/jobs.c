@@ -1,16 +1,35 @@
 /* containerd-shim-ref-v1: the per-container job queue (jobs.h). */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "error.h"
 #include "jobs.h"
+#include "log.h"
 #include "status.h"
+
+/* Per task: queued Pids, Stats, Pause, Resume and Update at most JOBS_MAX
+ * (the running job included); Kill and Delete get JOBS_RESERVE more, so a
+ * client that fills the queue cannot keep containerd from ending the task.
+ * Create and Start are never refused: state allows one of each per process. */
+#define JOBS_MAX 64
+#define JOBS_RESERVE 64
+
+/* the kinds that only read: once their client is gone nobody wants them */
+static bool
+read_only (job_kind k)
+{
+  return k == JOB_PIDS || k == JOB_STATS;
+}
 
 static void
 job_cancelled (sc_ttrpc_call *call, void *data)
 {
   job *j = data;
-  j->call = NULL; /* finish the operation anyway; just do not reply */
+  /* an operation that changes something finishes anyway, unanswered; a
+   * queued read is dropped when it would start (kick) */
+  j->call = NULL;
+  j->abandoned = true;
 }
 
 job *
@@ -50,20 +69,62 @@ job_free (job *j)
 static void
 kick (container *c)
 {
-  if (c->job_running || c->jobs == NULL)
+  if (c->job_running)
+    return;
+  size_t dropped = 0;
+  while (c->jobs && c->jobs->abandoned && read_only (c->jobs->kind))
+    {
+      job *j = c->jobs;
+      c->jobs = j->next;
+      job_free (j);
+      dropped++;
+    }
+  if (dropped)
+    shim_log ("debug", "task %s: dropped %zu queued requests whose client went away", c->id,
+              dropped);
+  if (c->jobs == NULL)
     return;
   c->job_running = true;
   c->jobs->run (c->jobs);
 }
 
-void
+static size_t
+bound_of (const job *j)
+{
+  switch (j->kind)
+    {
+    case JOB_CREATE:
+    case JOB_START:
+    case JOB_KILL_ALL:
+      return SIZE_MAX;
+    case JOB_KILL:
+    case JOB_DELETE:
+      return JOBS_MAX + JOBS_RESERVE;
+    default:
+      return JOBS_MAX;
+    }
+}
+
+bool
 job_enqueue (job *j)
 {
+  size_t n = 0;
   job **pp = &j->c->jobs;
-  while (*pp)
-    pp = &(*pp)->next;
+  for (; *pp; pp = &(*pp)->next)
+    n++;
+  if (j->call && n >= bound_of (j))
+    {
+      sc_ttrpc_call *call = j->call;
+      sc_ttrpc_call_set_cancel (call, NULL, NULL);
+      sc_ttrpc_call_error (call, SC_RESOURCE_EXHAUSTED,
+                           "task %s has %zu requests queued: resource exhausted", j->c->id, n);
+      j->call = NULL;
+      job_free (j);
+      return false;
+    }
   *pp = j;
   kick (j->c);
+  return true;
 }
 
 static void

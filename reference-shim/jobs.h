@@ -10,8 +10,9 @@
 
 /* takes req (an unpacked request, freed with the job) */
 job *job_new (container *c, job_kind kind, sc_ttrpc_call *call, void *req, void (*run) (job *));
-/* queues j; it runs once every job before it is done */
-void job_enqueue (job *j);
+/* queues j; it runs once every job before it is done.  Past the task's
+ * bound for j's kind, j is answered ResourceExhausted and freed: false. */
+bool job_enqueue (job *j);
 /* answers the client if it is still there (m NULL: an empty reply) */
 void job_answer (job *j, const ProtobufCMessage *m);
 void job_answer_error (job *j, int code, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));

@@ -110,6 +110,7 @@ struct job
   job_kind kind;
   void (*run) (job *j);
   sc_ttrpc_call *call;      /* NULL once answered or once the client went away */
+  bool abandoned;           /* its client went away before it was answered */
   void *req;                /* unpacked request (freed with the job) */
   process *p;               /* the process it acts on, if any */
   union

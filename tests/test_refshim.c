@@ -19,8 +19,10 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "clock.h"
 #include "containerd/cgroups/metrics.pb-c.h"
 #include "containerd/events/task.pb-c.h"
+#include "containerd/runc/options.pb-c.h"
 #include "env.h"
 #include "launcher.h"
 #include "oci_spec.h"
@@ -430,9 +432,10 @@ call (fx *f, const char *method, const ProtobufCMessage *m, ProtobufCMessage **r
   return sc_task_call_timeout (&f->shim->task, method, m, 20000, resp, r);
 }
 
-/* create + start `sleep 3600` as id, with the shared rootfs */
+/* create + start `sleep 3600` as id, with the shared rootfs and options
+ * (an Any, or NULL) */
 static void
-running_task (fx *f, const char *id)
+running_task_with (fx *f, const char *id, Google__Protobuf__Any *options)
 {
   static const char *const args[] = { "sleep", "3600", NULL };
   char *b = bundle (f, id, args, false, NULL);
@@ -444,6 +447,7 @@ running_task (fx *f, const char *id)
   cr.bundle = b;
   cr.rootfs = mnt;
   cr.n_rootfs = 1;
+  cr.options = options;
   sc_rpc_result r = { 0 };
   if (call (f, "Create", &cr.base, NULL, &r) != 0)
     fail_msg ("Create: %s", r.message);
@@ -454,6 +458,12 @@ running_task (fx *f, const char *id)
     fail_msg ("Start: %s", r.message);
   sc_rpc_result_release (&r);
   free (b);
+}
+
+static void
+running_task (fx *f, const char *id)
+{
+  running_task_with (f, id, NULL);
 }
 
 static void
@@ -805,6 +815,7 @@ an_id_with_a_nul_byte_is_refused_not_cut (void **state)
   st.exec_id = (char *) "e1";
   assert_int_equal (call (f, "State", &st.base, NULL, &r), SC_NOT_FOUND);
   sc_rpc_result_release (&r);
+  end_task (f, "n1");
 }
 
 /* containerd away for long: the shim's event queue fills up (4 entries in
@@ -969,6 +980,189 @@ exec_delete_pipelined_behind_its_queued_start_is_refused_and_the_start_runs (voi
   free_slots (s, 2);
 }
 
+/* --- abandoned work ---------------------------------------------------- */
+
+/* how many of pid's fds are unix sockets on the shim's address: its
+ * listener and every connection it accepted (an accepted socket carries the
+ * listener's name in /proc/net/unix) */
+static int
+sockets_on (pid_t pid, const sc_shim_address *a)
+{
+  char want[512];
+  snprintf (want, sizeof (want), "%s%s", a->abstract ? "@" : "", a->name);
+  FILE *nu = fopen ("/proc/net/unix", "r");
+  assert_non_null (nu);
+  unsigned long inos[64];
+  size_t n_inos = 0;
+  char line[1024];
+  while (fgets (line, sizeof (line), nu))
+    {
+      unsigned long ino;
+      char path[600] = "";
+      if (sscanf (line, "%*s %*s %*s %*s %*s %*s %lu %599s", &ino, path) == 2
+          && strcmp (path, want) == 0 && n_inos < 64)
+        inos[n_inos++] = ino;
+    }
+  fclose (nu);
+  int count = 0;
+  for (int fd = 0; fd < 1024; fd++)
+    {
+      char p[64], target[128];
+      snprintf (p, sizeof (p), "/proc/%d/fd/%d", (int) pid, fd);
+      ssize_t len = readlink (p, target, sizeof (target) - 1);
+      unsigned long ino;
+      if (len < 0)
+        continue;
+      target[len] = '\0';
+      if (sscanf (target, "socket:[%lu]", &ino) != 1)
+        continue;
+      for (size_t i = 0; i < n_inos; i++)
+        if (inos[i] == ino)
+          count++;
+    }
+  return count;
+}
+
+static int
+lines_in (const char *path)
+{
+  FILE *fp = fopen (path, "r");
+  if (fp == NULL)
+    return 0;
+  int n = 0, ch;
+  while ((ch = fgetc (fp)) != EOF)
+    n += ch == '\n';
+  fclose (fp);
+  return n;
+}
+
+#define QUEUE_BOUND 64
+
+/* lets the runtime wrapper's held `ps` go on; true once the gate exists */
+static bool
+open_gate (const char *gate)
+{
+  int fd = open (gate, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd >= 0)
+    close (fd);
+  return fd >= 0;
+}
+
+/* 65 Pids pipelined on a second connection while the first one runs (a
+ * runtime wrapper holds `ps` at a gate): the 65th is refused
+ * ResourceExhausted, a Kill behind them is still taken, and once that client
+ * has gone its 63 queued Pids are dropped, not run: exactly one `ps` ran and
+ * the Kill then goes through.  (2,000 such Pids once delayed a Kill by 11.7 s.) */
+static void
+a_gone_clients_queued_pids_are_dropped_and_the_queue_is_bounded (void **state)
+{
+  fx *f = *state;
+  char *count = sc_xasprintf ("%s/ps.count", f->env.dir);
+  char *gate = sc_xasprintf ("%s/gate", f->env.dir);
+  char *wrapper = sc_xasprintf ("%s/runc-gated", f->env.dir);
+  FILE *w = fopen (wrapper, "w");
+  assert_non_null (w);
+  fprintf (w,
+           "#!/bin/sh\n"
+           "for a in \"$@\"; do\n"
+           "  if [ \"$a\" = ps ]; then\n"
+           "    echo ps >>'%s'\n"
+           "    i=0\n"
+           "    while [ ! -e '%s' ] && [ $i -lt 3000 ]; do sleep 0.01; i=$((i+1)); done\n"
+           "    break\n"
+           "  fi\n"
+           "done\n"
+           "exec runc \"$@\"\n",
+           count, gate);
+  assert_int_equal (fclose (w), 0);
+  assert_int_equal (chmod (wrapper, 0755), 0);
+  Containerd__Runc__V1__Options o = CONTAINERD__RUNC__V1__OPTIONS__INIT;
+  o.binary_name = wrapper;
+  Google__Protobuf__Any any;
+  sc_any_pack (&any, &o.base);
+  running_task_with (f, "ab", &any);
+  sc_any_clear (&any);
+
+  pid_t pid = f->shim->reported_pid;
+  int before = sockets_on (pid, &f->shim->addr);
+  sc_error err = SC_ERROR_INIT;
+  sc_ttrpc_client *c2 = NULL;
+  if (sc_ttrpc_client_dial_unix (f->env.loop, f->shim->addr.name, f->shim->addr.abstract, 10000,
+                                 &c2, &err)
+      < 0)
+    fail_msg ("second connection: %s", err.msg);
+  sc_ttrpc_client_set_namespace (c2, f->env.ns);
+
+  slot *s = calloc (QUEUE_BOUND + 1, sizeof (*s));
+  Containerd__Task__V2__PidsRequest pr = CONTAINERD__TASK__V2__PIDS_REQUEST__INIT;
+  pr.id = (char *) "ab";
+  size_t len;
+  uint8_t *buf = sc_pb_pack (&pr.base, &len);
+  sc_call_opts co = { .timeout_ms = 60000 };
+  for (int i = 0; i <= QUEUE_BOUND; i++)
+    sc_ttrpc_call_async (c2, f->shim->task.service, "Pids", buf, len, &co, slot_cb, &s[i]);
+  free (buf);
+  batch last = { &s[QUEUE_BOUND], 1 };
+  if (sc_loop_run_until (f->env.loop, batch_done, &last, sc_deadline_in_ms (10000)) < 0)
+    {
+      open_gate (gate);
+      fail_msg ("Pids #%d with %d queued: no answer in 10 s (ResourceExhausted expected)",
+                QUEUE_BOUND + 1, QUEUE_BOUND);
+    }
+  if (s[QUEUE_BOUND].code != SC_RESOURCE_EXHAUSTED && open_gate (gate))
+    fail_msg ("Pids #%d with %d queued: %s %s (ResourceExhausted expected)", QUEUE_BOUND + 1,
+              QUEUE_BOUND, sc_code_name (s[QUEUE_BOUND].code),
+              s[QUEUE_BOUND].msg ? s[QUEUE_BOUND].msg : "");
+  for (int i = 0; i < QUEUE_BOUND; i++)
+    if (s[i].done && open_gate (gate))
+      fail_msg ("Pids #%d answered (%s) while the first is held at the gate", i + 1,
+                sc_code_name (s[i].code));
+  assert_int_equal (sockets_on (pid, &f->shim->addr), before + 1);
+
+  /* containerd ends the task while the queue is full */
+  slot k;
+  Containerd__Task__V2__KillRequest kr = CONTAINERD__TASK__V2__KILL_REQUEST__INIT;
+  kr.id = (char *) "ab";
+  kr.signal = SIGKILL;
+  send (f, "Kill", &kr.base, &k);
+
+  /* the client goes; wait until the shim has closed its end, then open the gate */
+  sc_ttrpc_client_free (c2);
+  int64_t until = sc_deadline_in_ms (10000);
+  while (sockets_on (pid, &f->shim->addr) != before)
+    {
+      if (sc_now_mono_ns () > until)
+        fail_msg ("the shim kept the closed connection open for 10 s");
+      sc_loop_run_once (f->env.loop, 10);
+    }
+  assert_true (open_gate (gate));
+
+  batch kb = { &k, 1 };
+  assert_int_equal (sc_loop_run_until (f->env.loop, batch_done, &kb, sc_deadline_in_ms (30000)), 0);
+  if (k.code != SC_OK)
+    fail_msg ("Kill behind a full queue: %s %s", sc_code_name (k.code), k.msg ? k.msg : "");
+  free_slots (&k, 1);
+  sc_rpc_result r = { 0 };
+  Containerd__Task__V2__WaitRequest wr = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
+  wr.id = (char *) "ab";
+  assert_int_equal (call (f, "Wait", &wr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  int ran = lines_in (count);
+  if (ran != 1)
+    fail_msg ("%d runtime `ps` ran for %d Pids of a client that went away (1 expected: the one "
+              "already running)",
+              ran, QUEUE_BOUND);
+  Containerd__Task__V2__DeleteRequest dr = CONTAINERD__TASK__V2__DELETE_REQUEST__INIT;
+  dr.id = (char *) "ab";
+  assert_int_equal (call (f, "Delete", &dr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  free_slots (s, QUEUE_BOUND + 1);
+  free (s);
+  free (wrapper);
+  free (gate);
+  free (count);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -994,6 +1188,8 @@ main (int argc, char **argv)
     cmocka_unit_test_setup_teardown (a_missing_events_endpoint_delays_no_rpc, setup, teardown),
     cmocka_unit_test_setup_teardown (a_full_event_queue_keeps_every_lifecycle_event, setup, teardown),
     cmocka_unit_test_setup_teardown (an_id_with_a_nul_byte_is_refused_not_cut, setup, teardown),
+    cmocka_unit_test_setup_teardown (a_gone_clients_queued_pids_are_dropped_and_the_queue_is_bounded,
+                                     setup, teardown),
   };
   return cmocka_run_group_tests_name ("refshim", tests, NULL, NULL);
 }
