@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -685,6 +686,128 @@ teardown_maybe_freed (void **state)
   return teardown (state);
 }
 
+/* A peer that pipelines 20,000 requests (1 KiB each, 20 MB of replies) and
+ * reads nothing: once SC_TTRPC_SERVER_OUTPUT_LIMIT of replies waits the
+ * server reads no more, so what it holds stays near the limit (without it:
+ * every reply, 20 MB).  When the peer reads, every request is answered with
+ * its own payload, in order. */
+#define PIPELINED 20000
+#define PIPE_PAYLOAD 1024
+
+static void
+a_peer_that_never_reads_cannot_grow_the_server (void **state)
+{
+  fixture *f = *state;
+  sc_error err = SC_ERROR_INIT;
+  int sv[2];
+  assert_int_equal (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  assert_int_equal (sc_ttrpc_server_add_connection (f->server, sv[0], &err), 0);
+  assert_int_equal (fcntl (sv[1], F_SETFL, O_NONBLOCK), 0);
+
+  uint8_t payload[PIPE_PAYLOAD];
+  memset (payload, 'p', sizeof (payload));
+  Ttrpc__Request req = TTRPC__REQUEST__INIT;
+  req.service = (char *) "test.Svc";
+  req.method = (char *) "Echo";
+  req.payload.data = payload;
+  req.payload.len = sizeof (payload);
+  size_t blen;
+  uint8_t *body = sc_pb_pack (&req.base, &blen);
+  size_t flen = SC_FRAME_HEADER_LEN + blen;
+  uint8_t *frame = malloc (flen);
+  memcpy (frame + SC_FRAME_HEADER_LEN, body, blen);
+  free (body);
+
+  size_t sent = 0, off = 0; /* frames fully written; bytes of the current one */
+  size_t received = 0, peak = 0;
+  bool reading = false;
+  sc_frame_reader rd;
+  sc_frame_reader_init (&rd, SC_FRAME_MAX_DATA);
+  int64_t until = sc_deadline_in_ms (60000);
+  while (received < PIPELINED)
+    {
+      if (sc_now_mono_ns () > until)
+        fail_msg ("60 s: %zu sent, %zu answered, %zu handled", sent, received, f->handled);
+      bool wrote = false;
+      while (sent < PIPELINED)
+        {
+          if (off == 0)
+            {
+              sc_frame_header h = { (uint32_t) blen, (uint32_t) (2 * sent + 1), SC_MSG_REQUEST, 0 };
+              sc_frame_header_encode (&h, frame);
+            }
+          ssize_t n = write (sv[1], frame + off, flen - off);
+          if (n < 0)
+            {
+              assert_int_equal (errno, EAGAIN);
+              break;
+            }
+          wrote = true;
+          off += (size_t) n;
+          if (off == flen)
+            {
+              off = 0;
+              sent++;
+            }
+        }
+      int ran = sc_loop_run_once (f->loop, 0);
+      assert_true (ran >= 0);
+      size_t q = sc_ttrpc_server_queued_bytes (f->server);
+      peak = q > peak ? q : peak;
+      if (!reading && (sent == PIPELINED || (!wrote && ran == 0)))
+        {
+          /* stalled (or all sent) without reading a byte: judge what it holds */
+          if (f->handled == PIPELINED)
+            fail_msg ("all %d requests were read and answered into a queue of %zu bytes while "
+                      "the peer read nothing",
+                      PIPELINED, q);
+          assert_true (sc_ttrpc_server_read_pauses (f->server) >= 1);
+          reading = true;
+        }
+      if (!reading)
+        continue;
+      uint8_t buf[65536];
+      ssize_t n = read (sv[1], buf, sizeof (buf));
+      if (n < 0)
+        {
+          assert_int_equal (errno, EAGAIN);
+          continue;
+        }
+      assert_true (n > 0);
+      size_t at = 0;
+      while (at < (size_t) n)
+        {
+          sc_frame fr;
+          size_t used = 0;
+          sc_frame_result r = sc_frame_reader_next (&rd, buf + at, (size_t) n - at, &used, &fr);
+          at += used;
+          if (r == SC_FRAME_NEED_MORE)
+            break;
+          assert_int_equal (r, SC_FRAME_COMPLETE);
+          assert_int_equal (fr.header.type, SC_MSG_RESPONSE);
+          assert_int_equal (fr.header.stream_id, 2 * received + 1);
+          Ttrpc__Response *resp = ttrpc__response__unpack (NULL, fr.header.length, fr.data);
+          assert_non_null (resp);
+          assert_true (resp->status == NULL || resp->status->code == 0);
+          assert_int_equal (resp->payload.len, PIPE_PAYLOAD);
+          assert_memory_equal (resp->payload.data, payload, PIPE_PAYLOAD);
+          ttrpc__response__free_unpacked (resp, NULL);
+          received++;
+        }
+    }
+  /* the limit plus what one read (64 KiB of requests) can add */
+  size_t bound = SC_TTRPC_SERVER_OUTPUT_LIMIT + 65536 + 65536 / 8;
+  if (peak > bound)
+    fail_msg ("the server held %zu reply bytes for a peer that did not read (bound %zu)", peak,
+              bound);
+  print_message ("peak %zu queued bytes, %zu pauses\n", peak,
+                 sc_ttrpc_server_read_pauses (f->server));
+  sc_frame_reader_release (&rd);
+  free (frame);
+  close (sv[1]);
+  sc_loop_run_once (f->loop, 0); /* the server sees the close */
+}
+
 int
 main (void)
 {
@@ -716,6 +839,8 @@ main (void)
       client_disconnect_cancels_deferred_calls_and_server_stays_healthy, setup, teardown),
     cmocka_unit_test_setup_teardown (other_uid_is_closed_without_reply_same_uid_is_served, setup,
                                      teardown_maybe_freed),
+    cmocka_unit_test_setup_teardown (a_peer_that_never_reads_cannot_grow_the_server, setup,
+                                     teardown),
   };
   return cmocka_run_group_tests_name ("rpc", tests, NULL, NULL);
 }

@@ -25,6 +25,9 @@ struct sc_conn
   void *data;
   outbuf *head, *tail;
   size_t queued;
+  size_t max_queued;    /* 0: no limit; past it the conn stops reading */
+  bool reading_paused;  /* until the queue is down to half the limit */
+  size_t pauses;
   int dispatching;
   bool free_pending;
   bool is_socket;
@@ -140,6 +143,46 @@ do_write (sc_conn *c, const void *buf, size_t len)
   return write (c->fd, buf, len);
 }
 
+/* reads while the peer takes its replies; a paused conn waits for EPOLLOUT
+ * only (EPOLLHUP and EPOLLERR still come) */
+static void
+watch_events (sc_conn *c)
+{
+  uint32_t ev = c->reading_paused ? 0 : EPOLLIN | EPOLLRDHUP;
+  sc_watch_modify (&c->watch, ev | (c->head ? EPOLLOUT : 0));
+}
+
+static bool
+output_over_limit (sc_conn *c)
+{
+  if (c->max_queued == 0 || c->queued <= c->max_queued)
+    return false;
+  if (!c->reading_paused)
+    {
+      c->reading_paused = true;
+      c->pauses++;
+      watch_events (c);
+    }
+  return true;
+}
+
+void
+sc_conn_set_output_limit (sc_conn *c, size_t bytes)
+{
+  c->max_queued = bytes;
+  if (bytes == 0 && c->reading_paused)
+    {
+      c->reading_paused = false;
+      watch_events (c);
+    }
+}
+
+size_t
+sc_conn_read_pauses (const sc_conn *c)
+{
+  return c->pauses;
+}
+
 /* returns -1 with errno on a fatal write error */
 static int
 flush (sc_conn *c)
@@ -166,7 +209,9 @@ flush (sc_conn *c)
           free (b);
         }
     }
-  sc_watch_modify (&c->watch, EPOLLIN | EPOLLRDHUP | (c->head ? EPOLLOUT : 0));
+  if (c->reading_paused && c->queued <= c->max_queued / 2)
+    c->reading_paused = false;
+  watch_events (c);
   return 0;
 }
 
@@ -257,6 +302,10 @@ conn_io (sc_watch *w, uint32_t events)
       /* bounded number of reads per wakeup keeps the loop fair */
       for (int rounds = 0; rounds < 16 && c->fd >= 0 && !c->free_pending; rounds++)
         {
+          /* replies the peer does not take: read no more requests (a hangup
+           * or error is still read, to notice the peer went away) */
+          if (output_over_limit (c) && !(events & (EPOLLHUP | EPOLLERR)))
+            break;
           ssize_t n = read (c->fd, buf, sizeof (buf));
           if (n < 0)
             {

@@ -33,6 +33,11 @@ int sc_conn_send_raw (sc_conn *c, const uint8_t *bytes, size_t len, sc_error *er
 bool sc_conn_is_open (const sc_conn *c);
 int sc_conn_fd (const sc_conn *c);
 size_t sc_conn_queued (const sc_conn *c);
+/* Backpressure: while more than bytes are queued for the peer, no more is
+ * read from it (until the queue is down to half); 0: no limit (default). */
+void sc_conn_set_output_limit (sc_conn *c, size_t bytes);
+/* how often the limit stopped reading */
+size_t sc_conn_read_pauses (const sc_conn *c);
 /* Closes the socket (no on_close callback); safe inside callbacks. */
 void sc_conn_close (sc_conn *c);
 /* Closes and frees; safe inside this conn's own callbacks (deferred). */

@@ -507,6 +507,7 @@ sc_ttrpc_server_add_connection (sc_ttrpc_server *s, int fd, sc_error *err)
       free (sc);
       return -1;
     }
+  sc_conn_set_output_limit (sc->conn, SC_TTRPC_SERVER_OUTPUT_LIMIT);
   sc->next = s->conns;
   if (s->conns)
     s->conns->prev = sc;
@@ -545,6 +546,24 @@ size_t
 sc_ttrpc_server_accept_pauses (const sc_ttrpc_server *s)
 {
   return s->accept_pauses;
+}
+
+size_t
+sc_ttrpc_server_queued_bytes (const sc_ttrpc_server *s)
+{
+  size_t n = 0;
+  for (const server_conn *sc = s->conns; sc; sc = sc->next)
+    n += sc_conn_queued (sc->conn);
+  return n;
+}
+
+size_t
+sc_ttrpc_server_read_pauses (const sc_ttrpc_server *s)
+{
+  size_t n = 0;
+  for (const server_conn *sc = s->conns; sc; sc = sc->next)
+    n += sc_conn_read_pauses (sc->conn);
+  return n;
 }
 
 static void

@@ -35,6 +35,10 @@ void sc_ttrpc_server_register (sc_ttrpc_server *s, const char *service, const ch
 /* Default on: close connections from peers whose uid/gid differ from ours. */
 void sc_ttrpc_server_require_same_user (sc_ttrpc_server *s, bool on);
 void sc_ttrpc_server_set_max_data (sc_ttrpc_server *s, size_t max_data);
+/* Replies queued for a connection past which its requests are no longer
+ * read (a peer that sends and never reads cannot grow the server); reading
+ * resumes at half. */
+#define SC_TTRPC_SERVER_OUTPUT_LIMIT (1u << 20)
 
 /* Binds a filesystem socket (a stale file is replaced), chmod to mode. */
 int sc_ttrpc_server_listen (sc_ttrpc_server *s, const char *path, unsigned mode, sc_error *err);
@@ -62,6 +66,10 @@ size_t sc_ttrpc_server_refused_connections (const sc_ttrpc_server *s);
 size_t sc_ttrpc_server_oversized_requests (const sc_ttrpc_server *s);
 /* how often the listener rested because no fd was left for a connection */
 size_t sc_ttrpc_server_accept_pauses (const sc_ttrpc_server *s);
+/* reply bytes queued on all open connections, not yet taken by the peers */
+size_t sc_ttrpc_server_queued_bytes (const sc_ttrpc_server *s);
+/* how often open connections stopped reading (SC_TTRPC_SERVER_OUTPUT_LIMIT) */
+size_t sc_ttrpc_server_read_pauses (const sc_ttrpc_server *s);
 void sc_ttrpc_server_set_raw_messages (sc_ttrpc_server *s, bool raw);
 /* Called when the last connection closes (shims exit on that in some modes). */
 void sc_ttrpc_server_on_idle (sc_ttrpc_server *s, void (*cb) (sc_ttrpc_server *, void *),
