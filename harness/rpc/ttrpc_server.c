@@ -548,22 +548,25 @@ sc_ttrpc_server_accept_pauses (const sc_ttrpc_server *s)
   return s->accept_pauses;
 }
 
-size_t
-sc_ttrpc_server_queued_bytes (const sc_ttrpc_server *s)
+static size_t
+sum_over_conns (const sc_ttrpc_server *s, size_t (*of) (const sc_conn *))
 {
   size_t n = 0;
   for (const server_conn *sc = s->conns; sc; sc = sc->next)
-    n += sc_conn_queued (sc->conn);
+    n += of (sc->conn);
   return n;
+}
+
+size_t
+sc_ttrpc_server_queued_bytes (const sc_ttrpc_server *s)
+{
+  return sum_over_conns (s, sc_conn_queued);
 }
 
 size_t
 sc_ttrpc_server_read_pauses (const sc_ttrpc_server *s)
 {
-  size_t n = 0;
-  for (const server_conn *sc = s->conns; sc; sc = sc->next)
-    n += sc_conn_read_pauses (sc->conn);
-  return n;
+  return sum_over_conns (s, sc_conn_read_pauses);
 }
 
 static void
