@@ -144,6 +144,8 @@ serve (const shim_flags *f)
       return 1;
     }
   d.server = sc_ttrpc_server_new (d.loop);
+  /* containerd holds one connection per shim; tools add a few */
+  sc_ttrpc_server_set_max_connections (d.server, REFSHIM_MAX_CONNECTIONS);
   if (fault ("wrong-error-code"))
     sc_ttrpc_server_set_status_filter (d.server, unknown_code);
   if (fault ("raw-messages"))

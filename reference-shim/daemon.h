@@ -6,6 +6,9 @@
 
 #include "flags.h"
 
+/* connections served at once; more are closed when accepted */
+#define REFSHIM_MAX_CONNECTIONS 64
+
 /* serves on fd 3 (or f->socket) until Shutdown with no task left, or
  * SIGTERM/SIGINT; exits the process */
 int serve (const shim_flags *f);

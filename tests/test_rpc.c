@@ -686,6 +686,28 @@ teardown_maybe_freed (void **state)
   return teardown (state);
 }
 
+/* the next Response in buf[*at..n) on stream_id, or NULL once buf is used up */
+static Ttrpc__Response *
+next_response (sc_frame_reader *rd, const uint8_t *buf, size_t n, size_t *at, uint32_t stream_id)
+{
+  while (*at < n)
+    {
+      sc_frame fr;
+      size_t used = 0;
+      sc_frame_result r = sc_frame_reader_next (rd, buf + *at, n - *at, &used, &fr);
+      *at += used;
+      if (r == SC_FRAME_NEED_MORE)
+        break;
+      assert_int_equal (r, SC_FRAME_COMPLETE);
+      assert_int_equal (fr.header.type, SC_MSG_RESPONSE);
+      assert_int_equal (fr.header.stream_id, stream_id);
+      Ttrpc__Response *resp = ttrpc__response__unpack (NULL, fr.header.length, fr.data);
+      assert_non_null (resp);
+      return resp;
+    }
+  return NULL;
+}
+
 /* A peer that pipelines 20,000 requests (1 KiB each, 20 MB of replies) and
  * reads nothing: once SC_TTRPC_SERVER_OUTPUT_LIMIT of replies waits the
  * server reads no more, so what it holds stays near the limit (without it:
@@ -775,19 +797,9 @@ a_peer_that_never_reads_cannot_grow_the_server (void **state)
         }
       assert_true (n > 0);
       size_t at = 0;
-      while (at < (size_t) n)
+      Ttrpc__Response *resp;
+      while ((resp = next_response (&rd, buf, (size_t) n, &at, 2 * received + 1)) != NULL)
         {
-          sc_frame fr;
-          size_t used = 0;
-          sc_frame_result r = sc_frame_reader_next (&rd, buf + at, (size_t) n - at, &used, &fr);
-          at += used;
-          if (r == SC_FRAME_NEED_MORE)
-            break;
-          assert_int_equal (r, SC_FRAME_COMPLETE);
-          assert_int_equal (fr.header.type, SC_MSG_RESPONSE);
-          assert_int_equal (fr.header.stream_id, 2 * received + 1);
-          Ttrpc__Response *resp = ttrpc__response__unpack (NULL, fr.header.length, fr.data);
-          assert_non_null (resp);
           assert_true (resp->status == NULL || resp->status->code == 0);
           assert_int_equal (resp->payload.len, PIPE_PAYLOAD);
           assert_memory_equal (resp->payload.data, payload, PIPE_PAYLOAD);
@@ -806,6 +818,142 @@ a_peer_that_never_reads_cannot_grow_the_server (void **state)
   free (frame);
   close (sv[1]);
   sc_loop_run_once (f->loop, 0); /* the server sees the close */
+}
+
+/* writes all of buf to a non-blocking fd, running the server meanwhile */
+static void
+pump_write (fixture *f, int fd, const uint8_t *buf, size_t len)
+{
+  int64_t until = sc_deadline_in_ms (30000);
+  size_t off = 0;
+  while (off < len)
+    {
+      ssize_t n = write (fd, buf + off, len - off);
+      if (n > 0)
+        off += (size_t) n;
+      else
+        assert_int_equal (errno, EAGAIN);
+      assert_true (sc_loop_run_once (f->loop, 0) >= 0);
+      if (sc_now_mono_ns () > until)
+        fail_msg ("30 s to write %zu of %zu bytes", off, len);
+    }
+  while (sc_loop_run_once (f->loop, 0) > 0)
+    ;
+}
+
+/* reads one Response frame from a non-blocking fd, running the server */
+static Ttrpc__Response *
+pump_response (fixture *f, int fd, uint32_t stream_id)
+{
+  sc_frame_reader rd;
+  sc_frame_reader_init (&rd, SC_FRAME_MAX_DATA);
+  int64_t until = sc_deadline_in_ms (30000);
+  Ttrpc__Response *resp = NULL;
+  uint8_t buf[65536];
+  while (resp == NULL)
+    {
+      assert_true (sc_loop_run_once (f->loop, 10) >= 0);
+      ssize_t n = read (fd, buf, sizeof (buf));
+      if (n < 0)
+        assert_int_equal (errno, EAGAIN);
+      if (sc_now_mono_ns () > until)
+        fail_msg ("no response on stream %u in 30 s", stream_id);
+      size_t at = 0;
+      if (n > 0)
+        resp = next_response (&rd, buf, (size_t) n, &at, stream_id);
+    }
+  sc_frame_reader_release (&rd);
+  return resp;
+}
+
+static int
+raw_peer (fixture *f)
+{
+  sc_error err = SC_ERROR_INIT;
+  int sv[2];
+  assert_int_equal (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  assert_int_equal (sc_ttrpc_server_add_connection (f->server, sv[0], &err), 0);
+  assert_int_equal (fcntl (sv[1], F_SETFL, O_NONBLOCK), 0);
+  return sv[1];
+}
+
+/* Peers that each start a 4 MiB request and stop after one byte of it: the
+ * server holds at most SC_TTRPC_SERVER_INPUT_BUDGET for all of them (it once
+ * held 4 MiB for each of 50).  The request past the budget is read,
+ * discarded and answered ResourceExhausted; small requests are served all
+ * along; once the holders are gone a big request passes again. */
+static void
+partial_big_requests_share_one_input_budget (void **state)
+{
+  fixture *f = *state;
+  const size_t big = SC_FRAME_MAX_DATA - 16;
+  enum { HOLDERS = 4 }; /* 4 x (4 MiB - 16) fill the 16 MiB budget */
+  assert_true (HOLDERS * big <= SC_TTRPC_SERVER_INPUT_BUDGET);
+  assert_true ((HOLDERS + 1) * big > SC_TTRPC_SERVER_INPUT_BUDGET);
+  uint8_t start[SC_FRAME_HEADER_LEN + 1];
+  sc_frame_header h = { (uint32_t) big, 1, SC_MSG_REQUEST, 0 };
+  sc_frame_header_encode (&h, start);
+  start[SC_FRAME_HEADER_LEN] = 0x0a;
+  int holder[HOLDERS];
+  for (int i = 0; i < HOLDERS; i++)
+    {
+      holder[i] = raw_peer (f);
+      pump_write (f, holder[i], start, sizeof (start));
+    }
+  if (sc_ttrpc_server_input_held (f->server) != HOLDERS * big)
+    fail_msg ("%d partial requests of %zu bytes: %zu bytes of the budget held", HOLDERS, big,
+              sc_ttrpc_server_input_held (f->server));
+
+  /* one more, sent whole: refused, the connection kept */
+  int late = raw_peer (f);
+  uint8_t *frame = calloc (1, SC_FRAME_HEADER_LEN + big);
+  memcpy (frame, start, sizeof (start));
+  pump_write (f, late, frame, SC_FRAME_HEADER_LEN + big);
+  assert_int_equal (sc_ttrpc_server_input_held (f->server), HOLDERS * big);
+  Ttrpc__Response *resp = pump_response (f, late, 1);
+  if (resp->status == NULL || resp->status->code != SC_RESOURCE_EXHAUSTED)
+    fail_msg ("a 4 MiB request past the budget: code %d %s (ResourceExhausted expected)",
+              resp->status ? resp->status->code : 0, resp->status ? resp->status->message : "");
+  assert_non_null (strstr (resp->status->message, "refused"));
+  ttrpc__response__free_unpacked (resp, NULL);
+  assert_int_equal (sc_ttrpc_server_refused_requests (f->server), 1);
+  assert_int_equal (f->handled, 0);
+
+  sc_rpc_result r;
+  call (f, "test.Svc", "Echo", "small", 1000, &r);
+  assert_int_equal (r.code, SC_OK);
+  sc_rpc_result_release (&r);
+
+  for (int i = 0; i < HOLDERS; i++)
+    close (holder[i]);
+  while (sc_loop_run_once (f->loop, 0) > 0)
+    ;
+  assert_int_equal (sc_ttrpc_server_input_held (f->server), 0);
+
+  /* a real 1 MiB Echo on the refused peer's connection passes now */
+  size_t plen = (size_t) 1 << 20;
+  Ttrpc__Request req = TTRPC__REQUEST__INIT;
+  req.service = (char *) "test.Svc";
+  req.method = (char *) "Echo";
+  req.payload.data = frame + SC_FRAME_HEADER_LEN; /* zeros */
+  req.payload.len = plen;
+  size_t blen;
+  uint8_t *body = sc_pb_pack (&req.base, &blen);
+  sc_frame_header h3 = { (uint32_t) blen, 3, SC_MSG_REQUEST, 0 };
+  uint8_t hdr[SC_FRAME_HEADER_LEN];
+  sc_frame_header_encode (&h3, hdr);
+  pump_write (f, late, hdr, sizeof (hdr));
+  pump_write (f, late, body, blen);
+  resp = pump_response (f, late, 3);
+  assert_true (resp->status == NULL || resp->status->code == 0);
+  assert_int_equal (resp->payload.len, plen);
+  ttrpc__response__free_unpacked (resp, NULL);
+  free (body);
+  free (frame);
+  close (late);
+  while (sc_loop_run_once (f->loop, 0) > 0)
+    ;
+  assert_int_equal (sc_ttrpc_server_input_held (f->server), 0);
 }
 
 int
@@ -841,6 +989,7 @@ main (void)
                                      teardown_maybe_freed),
     cmocka_unit_test_setup_teardown (a_peer_that_never_reads_cannot_grow_the_server, setup,
                                      teardown),
+    cmocka_unit_test_setup_teardown (partial_big_requests_share_one_input_budget, setup, teardown),
   };
   return cmocka_run_group_tests_name ("rpc", tests, NULL, NULL);
 }

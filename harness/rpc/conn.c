@@ -177,6 +177,12 @@ sc_conn_set_output_limit (sc_conn *c, size_t bytes)
     }
 }
 
+void
+sc_conn_set_input_budget (sc_conn *c, sc_frame_budget *b)
+{
+  sc_frame_reader_set_budget (&c->reader, b);
+}
+
 size_t
 sc_conn_read_pauses (const sc_conn *c)
 {
@@ -331,7 +337,7 @@ conn_io (sc_watch *w, uint32_t events)
               off += used;
               if (r == SC_FRAME_COMPLETE && c->ops.on_frame)
                 c->ops.on_frame (c, &f, c->data);
-              else if (r == SC_FRAME_OVERSIZED && c->ops.on_oversized)
+              else if ((r == SC_FRAME_OVERSIZED || r == SC_FRAME_REFUSED) && c->ops.on_oversized)
                 c->ops.on_oversized (c, &f.header, c->data);
               else if (r == SC_FRAME_NEED_MORE)
                 break;

@@ -15,6 +15,8 @@ typedef struct sc_conn sc_conn;
 typedef struct sc_conn_ops
 {
   void (*on_frame) (sc_conn *c, const sc_frame *f, void *data);
+  /* a frame discarded unread: over max_data, or refused by the input budget
+   * (then h->length is within max_data) */
   void (*on_oversized) (sc_conn *c, const sc_frame_header *h, void *data);
   /* peer closed (errnum 0) or an I/O error; the conn is already closed and
    * may be freed from here */
@@ -36,6 +38,9 @@ size_t sc_conn_queued (const sc_conn *c);
 /* Backpressure: while more than bytes are queued for the peer, no more is
  * read from it (until the queue is down to half); 0: no limit (default). */
 void sc_conn_set_output_limit (sc_conn *c, size_t bytes);
+/* Frames this conn must buffer draw on b, shared with other conns (NULL:
+ * none; detaching gives back what it holds). */
+void sc_conn_set_input_budget (sc_conn *c, sc_frame_budget *b);
 /* how often the limit stopped reading */
 size_t sc_conn_read_pauses (const sc_conn *c);
 /* Closes the socket (no on_close callback); safe inside callbacks. */

@@ -51,6 +51,7 @@ struct server_conn
 struct sc_ttrpc_server
 {
   sc_loop *loop;
+  sc_frame_budget input; /* what all connections may hold of partial requests */
   handler_entry *handlers;
   size_t nhandlers;
   bool same_user;
@@ -68,6 +69,7 @@ struct sc_ttrpc_server
   size_t max_conns;     /* 0: no limit */
   size_t refused_conns; /* closed at accept: over max_conns */
   size_t oversized;     /* requests over max_data, answered ResourceExhausted */
+  size_t refused_input; /* requests the input budget had no room for, the same */
   sc_ttrpc_call *calls;
   size_t ncalls;
   void (*idle_cb) (sc_ttrpc_server *, void *);
@@ -84,6 +86,7 @@ sc_ttrpc_server_new (sc_loop *loop)
   s->loop = loop;
   s->same_user = true;
   s->max_data = SC_FRAME_MAX_DATA;
+  s->input.max = SC_TTRPC_SERVER_INPUT_BUDGET;
   s->listen_fd = -1;
   return s;
 }
@@ -417,9 +420,20 @@ static void
 conn_oversized (sc_conn *conn, const sc_frame_header *h, void *data)
 {
   server_conn *sc = data;
-  sc->server->oversized++;
-  char *m = sc_xasprintf ("message length %u exceed maximum message size of %zu", h->length,
-                          sc->server->max_data);
+  char *m;
+  if (h->length <= sc->server->max_data)
+    {
+      sc->server->refused_input++;
+      m = sc_xasprintf ("message length %u refused: the server is receiving %zu bytes of other "
+                        "requests (limit %zu)",
+                        h->length, sc->server->input.used, sc->server->input.max);
+    }
+  else
+    {
+      sc->server->oversized++;
+      m = sc_xasprintf ("message length %u exceed maximum message size of %zu", h->length,
+                        sc->server->max_data);
+    }
   send_response (sc, h->stream_id, SC_RESOURCE_EXHAUSTED, m, NULL, 0);
   free (m);
 }
@@ -468,6 +482,7 @@ drop_conn (sc_ttrpc_server *s, server_conn *sc)
     sc->next->prev = sc->prev;
   s->nconns--;
   cancel_calls_of (s, sc);
+  sc_conn_set_input_budget (sc->conn, NULL); /* the conn may outlive s (deferred free) */
   sc_conn_free (sc->conn);
   free (sc);
 }
@@ -508,6 +523,7 @@ sc_ttrpc_server_add_connection (sc_ttrpc_server *s, int fd, sc_error *err)
       return -1;
     }
   sc_conn_set_output_limit (sc->conn, SC_TTRPC_SERVER_OUTPUT_LIMIT);
+  sc_conn_set_input_budget (sc->conn, &s->input);
   sc->next = s->conns;
   if (s->conns)
     s->conns->prev = sc;
@@ -555,6 +571,18 @@ sum_over_conns (const sc_ttrpc_server *s, size_t (*of) (const sc_conn *))
   for (const server_conn *sc = s->conns; sc; sc = sc->next)
     n += of (sc->conn);
   return n;
+}
+
+size_t
+sc_ttrpc_server_input_held (const sc_ttrpc_server *s)
+{
+  return s->input.used;
+}
+
+size_t
+sc_ttrpc_server_refused_requests (const sc_ttrpc_server *s)
+{
+  return s->refused_input;
 }
 
 size_t

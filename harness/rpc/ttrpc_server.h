@@ -39,6 +39,10 @@ void sc_ttrpc_server_set_max_data (sc_ttrpc_server *s, size_t max_data);
  * read (a peer that sends and never reads cannot grow the server); reading
  * resumes at half. */
 #define SC_TTRPC_SERVER_OUTPUT_LIMIT (1u << 20)
+/* What all connections together may hold of requests still arriving (a
+ * frame over 64 KiB that spans reads reserves its length); a frame past it is
+ * read, discarded and answered ResourceExhausted, the connection kept. */
+#define SC_TTRPC_SERVER_INPUT_BUDGET ((size_t) 16 << 20)
 
 /* Binds a filesystem socket (a stale file is replaced), chmod to mode. */
 int sc_ttrpc_server_listen (sc_ttrpc_server *s, const char *path, unsigned mode, sc_error *err);
@@ -66,6 +70,9 @@ size_t sc_ttrpc_server_refused_connections (const sc_ttrpc_server *s);
 size_t sc_ttrpc_server_oversized_requests (const sc_ttrpc_server *s);
 /* how often the listener rested because no fd was left for a connection */
 size_t sc_ttrpc_server_accept_pauses (const sc_ttrpc_server *s);
+/* bytes of the input budget held now; requests refused for lack of it */
+size_t sc_ttrpc_server_input_held (const sc_ttrpc_server *s);
+size_t sc_ttrpc_server_refused_requests (const sc_ttrpc_server *s);
 /* reply bytes queued on all open connections, not yet taken by the peers */
 size_t sc_ttrpc_server_queued_bytes (const sc_ttrpc_server *s);
 /* how often open connections stopped reading (SC_TTRPC_SERVER_OUTPUT_LIMIT) */

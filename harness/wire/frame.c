@@ -81,12 +81,41 @@ sc_frame_reader_init (sc_frame_reader *r, size_t max_data)
   r->max_data = max_data ? max_data : SC_FRAME_MAX_DATA;
 }
 
+static void
+give_back (sc_frame_reader *r)
+{
+  if (r->budget)
+    r->budget->used -= r->reserved;
+  r->reserved = 0;
+}
+
 void
 sc_frame_reader_release (sc_frame_reader *r)
 {
+  give_back (r);
   free (r->buf);
   r->buf = NULL;
   r->buf_cap = 0;
+}
+
+void
+sc_frame_reader_set_budget (sc_frame_reader *r, sc_frame_budget *b)
+{
+  give_back (r);
+  r->budget = b;
+}
+
+/* may a body of len bytes be buffered? (reserves it if so) */
+static bool
+reserve (sc_frame_reader *r, size_t len)
+{
+  if (r->budget == NULL)
+    return true;
+  if (len > SC_FRAME_BUDGET_FREE && r->budget->used + len > r->budget->max)
+    return false;
+  r->budget->used += len;
+  r->reserved = len;
+  return true;
 }
 
 bool
@@ -101,6 +130,17 @@ sc_frame_reader_next (sc_frame_reader *r, const uint8_t *in, size_t len, size_t 
 {
   size_t used = 0;
 
+  /* the frame delivered by the last call is gone: its reservation, and a
+   * buffer a big frame grew, with it */
+  if (!r->in_body && r->reserved)
+    give_back (r);
+  if (!r->in_body && r->buf_cap > SC_FRAME_BUDGET_FREE)
+    {
+      free (r->buf);
+      r->buf = NULL;
+      r->buf_cap = 0;
+    }
+
   for (;;)
     {
       if (r->discard_left > 0)
@@ -112,12 +152,18 @@ sc_frame_reader_next (sc_frame_reader *r, const uint8_t *in, size_t len, size_t 
           used += n;
           if (r->discard_left > 0)
             break;
-          /* the whole oversized body is gone: report it */
+          /* the whole oversized (or refused) body is gone: report it */
           r->in_body = false;
-          r->oversized++;
           out->header = r->cur;
           out->data = NULL;
           *consumed = used;
+          if (r->refusing)
+            {
+              r->refusing = false;
+              r->refused++;
+              return SC_FRAME_REFUSED;
+            }
+          r->oversized++;
           return SC_FRAME_OVERSIZED;
         }
 
@@ -153,6 +199,12 @@ sc_frame_reader_next (sc_frame_reader *r, const uint8_t *in, size_t len, size_t 
             {
               r->discard_left = r->cur.length;
               continue; /* handles the length-only case below via the loop */
+            }
+          if (!reserve (r, r->cur.length))
+            {
+              r->refusing = true;
+              r->discard_left = r->cur.length; /* > SC_FRAME_BUDGET_FREE, never 0 */
+              continue;
             }
         }
 

@@ -44,6 +44,8 @@ typedef enum sc_frame_result
   SC_FRAME_COMPLETE = 1,  /* out holds a frame */
   SC_FRAME_OVERSIZED = 2, /* header announced more than max_data: the body was
                              read and discarded; out->header is valid, data NULL */
+  SC_FRAME_REFUSED = 3,   /* the budget had no room for it: the body was read
+                             and discarded; out->header is valid, data NULL */
 } sc_frame_result;
 
 typedef struct sc_frame
@@ -52,9 +54,24 @@ typedef struct sc_frame
   const uint8_t *data; /* valid until the next call on the reader or the input */
 } sc_frame;
 
+/* Input shared by several readers (a server's connections): a frame body
+ * that must be buffered (it spans reads) reserves its announced length here
+ * when its header arrives and gives it back once delivered.  A frame over
+ * SC_FRAME_BUDGET_FREE bytes that would pass max is discarded like an
+ * oversized one (SC_FRAME_REFUSED); smaller frames always pass. */
+typedef struct sc_frame_budget
+{
+  size_t used, max;
+} sc_frame_budget;
+
+#define SC_FRAME_BUDGET_FREE ((size_t) 64 << 10)
+
 typedef struct sc_frame_reader
 {
   size_t max_data;
+  sc_frame_budget *budget; /* NULL: none */
+  size_t reserved;         /* of budget, for the frame being buffered */
+  bool refusing;           /* discarding a frame the budget refused */
   uint8_t hdr[SC_FRAME_HEADER_LEN];
   size_t hdr_have;
   sc_frame_header cur;
@@ -65,11 +82,14 @@ typedef struct sc_frame_reader
   uint64_t discard_left;
   uint64_t frames;     /* complete frames produced */
   uint64_t oversized;  /* oversized frames discarded */
+  uint64_t refused;    /* frames discarded because the budget was spent */
 } sc_frame_reader;
 
 /* max_data 0 means SC_FRAME_MAX_DATA. */
 void sc_frame_reader_init (sc_frame_reader *r, size_t max_data);
 void sc_frame_reader_release (sc_frame_reader *r);
+/* Attaches a shared budget (NULL detaches, giving back what r holds). */
+void sc_frame_reader_set_budget (sc_frame_reader *r, sc_frame_budget *b);
 /* True when the reader sits between frames (no partial header or body). */
 bool sc_frame_reader_idle (const sc_frame_reader *r);
 
