@@ -8,7 +8,11 @@
  * its position in the stream; an oversized frame is one whose length exceeds
  * the limit and hands out no body; every call either consumes input or
  * completes a frame; the reader's counters match what it handed out and it
- * is idle exactly when the stream ends on a frame boundary.  The target's own
+ * is idle exactly when the stream ends on a frame boundary.  With knob 0x40
+ * the reader draws on a small shared input budget, partly spent by "other
+ * connections": a refused frame is within the limit, over the budget's
+ * free size, hands out no body, and the budget is back where it was at the
+ * end.  The target's own
  * loop is left out of the coverage map: its branches are not the code under
  * test and must not make the fuzzer keep inputs for them. */
 #include <stdint.h>
@@ -33,8 +37,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   uint32_t rng = 0x9e3779b9u ^ knobs ^ ((uint32_t) size << 8);
   sc_frame_reader r;
   sc_frame_reader_init (&r, max);
+  /* 0x40: a budget of 32..95 bytes with 0..31 already spent elsewhere */
+  size_t spent = knobs & 0x1f;
+  sc_frame_budget budget = { spent, 32 + (knobs & 0x3f), 8 };
+  if (knobs & 0x40)
+    sc_frame_reader_set_budget (&r, &budget);
   size_t off = 0, frame_start = 0;
-  uint64_t frames = 0, oversized = 0;
+  uint64_t frames = 0, oversized = 0, refused = 0;
   int guard = 0;
   while (off < size)
     {
@@ -68,15 +77,27 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           CHECK (off - frame_start == SC_FRAME_HEADER_LEN + (size_t) f.header.length);
           frame_start = off;
         }
+      else if (res == SC_FRAME_REFUSED)
+        {
+          refused++;
+          CHECK (r.budget != NULL && f.data == NULL);
+          CHECK (f.header.length <= r.max_data && f.header.length > budget.small);
+          CHECK (off - frame_start == SC_FRAME_HEADER_LEN + (size_t) f.header.length);
+          frame_start = off;
+        }
       else
         CHECK (used == n);
+      /* a reservation is the frame being buffered; past `small`, within max */
+      CHECK (budget.used == spent + r.reserved);
+      CHECK (r.reserved <= budget.small || budget.used <= budget.max);
       /* progress: a call either consumes input or completes a frame */
       guard = used == 0 && res == SC_FRAME_NEED_MORE ? guard + 1 : 0;
       CHECK (guard < 2);
     }
-  CHECK (r.frames == frames && r.oversized == oversized);
+  CHECK (r.frames == frames && r.oversized == oversized && r.refused == refused);
   /* the reader is between frames exactly when the stream ended on a boundary */
   CHECK (sc_frame_reader_idle (&r) == (frame_start == size));
   sc_frame_reader_release (&r);
+  CHECK (budget.used == spent);
   return 0;
 }

@@ -87,6 +87,7 @@ sc_ttrpc_server_new (sc_loop *loop)
   s->same_user = true;
   s->max_data = SC_FRAME_MAX_DATA;
   s->input.max = SC_TTRPC_SERVER_INPUT_BUDGET;
+  s->input.small = (size_t) 64 << 10;
   s->listen_fd = -1;
   return s;
 }

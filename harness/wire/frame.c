@@ -81,6 +81,9 @@ sc_frame_reader_init (sc_frame_reader *r, size_t max_data)
   r->max_data = max_data ? max_data : SC_FRAME_MAX_DATA;
 }
 
+/* a reader keeps a body buffer this big between frames; a bigger one goes */
+#define SC_FRAME_BUF_KEEP ((size_t) 64 << 10)
+
 static void
 give_back (sc_frame_reader *r)
 {
@@ -111,7 +114,7 @@ reserve (sc_frame_reader *r, size_t len)
 {
   if (r->budget == NULL)
     return true;
-  if (len > SC_FRAME_BUDGET_FREE && r->budget->used + len > r->budget->max)
+  if (len > r->budget->small && r->budget->used + len > r->budget->max)
     return false;
   r->budget->used += len;
   r->reserved = len;
@@ -134,7 +137,7 @@ sc_frame_reader_next (sc_frame_reader *r, const uint8_t *in, size_t len, size_t 
    * buffer a big frame grew, with it */
   if (!r->in_body && r->reserved)
     give_back (r);
-  if (!r->in_body && r->buf_cap > SC_FRAME_BUDGET_FREE)
+  if (!r->in_body && r->buf_cap > SC_FRAME_BUF_KEEP)
     {
       free (r->buf);
       r->buf = NULL;
@@ -203,7 +206,7 @@ sc_frame_reader_next (sc_frame_reader *r, const uint8_t *in, size_t len, size_t 
           if (!reserve (r, r->cur.length))
             {
               r->refusing = true;
-              r->discard_left = r->cur.length; /* > SC_FRAME_BUDGET_FREE, never 0 */
+              r->discard_left = r->cur.length; /* > budget->small: never 0 */
               continue;
             }
         }

@@ -57,14 +57,12 @@ typedef struct sc_frame
 /* Input shared by several readers (a server's connections): a frame body
  * that must be buffered (it spans reads) reserves its announced length here
  * when its header arrives and gives it back once delivered.  A frame over
- * SC_FRAME_BUDGET_FREE bytes that would pass max is discarded like an
- * oversized one (SC_FRAME_REFUSED); smaller frames always pass. */
+ * `small` bytes that would pass max is discarded like an oversized one
+ * (SC_FRAME_REFUSED); smaller frames always pass. */
 typedef struct sc_frame_budget
 {
-  size_t used, max;
+  size_t used, max, small;
 } sc_frame_budget;
-
-#define SC_FRAME_BUDGET_FREE ((size_t) 64 << 10)
 
 typedef struct sc_frame_reader
 {
