@@ -103,6 +103,23 @@ create_done (const rt_result *r, void *data)
   sc_error_release (&err);
 }
 
+/* A failure that comes from this machine's limits (no fd, memory or space
+ * left) is not the request's fault: ResourceExhausted, not code. */
+static int
+unless_limit (int errnum, int code)
+{
+  switch (errnum)
+    {
+    case EMFILE:
+    case ENFILE:
+    case ENOMEM:
+    case ENOSPC:
+      return SC_RESOURCE_EXHAUSTED;
+    default:
+      return code;
+    }
+}
+
 static void
 create_run (job *j)
 {
@@ -113,7 +130,7 @@ create_run (job *j)
   sc_error err = SC_ERROR_INIT;
   if (HOST (h, stdio_prepare, c->init, fds, &console, &err) < 0)
     {
-      create_fail (j, SC_INVALID_ARGUMENT, "stdio: %s", err.msg);
+      create_fail (j, unless_limit (err.errnum, SC_INVALID_ARGUMENT), "stdio: %s", err.msg);
       sc_error_release (&err);
       return;
     }
@@ -212,8 +229,10 @@ create_task (task_service *s, sc_ttrpc_call *call, Containerd__Task__V2__CreateT
   cleanup_json json_t *spec = NULL;
   if (HOST (h, read_spec, cfg, &spec, &err) < 0)
     {
-      sc_ttrpc_call_error (call, err.errnum == ENOENT ? SC_NOT_FOUND : SC_INVALID_ARGUMENT, "%s",
-                           err.msg);
+      sc_ttrpc_call_error (call,
+                           err.errnum == ENOENT ? SC_NOT_FOUND
+                                                : unless_limit (err.errnum, SC_INVALID_ARGUMENT),
+                           "%s", err.msg);
       sc_error_release (&err);
       return;
     }
@@ -271,7 +290,7 @@ create_task (task_service *s, sc_ttrpc_call *call, Containerd__Task__V2__CreateT
   const Containerd__Task__V2__CreateTaskRequest *r = j->req;
   if (HOST (h, mount_rootfs, c, r->rootfs, r->n_rootfs, &err) < 0)
     {
-      create_fail (j, SC_INVALID_ARGUMENT, "rootfs: %s", err.msg);
+      create_fail (j, unless_limit (err.errnum, SC_INVALID_ARGUMENT), "rootfs: %s", err.msg);
       sc_error_release (&err);
       return;
     }

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1163,6 +1164,69 @@ a_gone_clients_queued_pids_are_dropped_and_the_queue_is_bounded (void **state)
   free (count);
 }
 
+/* --- the shim's own limits ------------------------------------------------ */
+
+static int
+create_code (fx *f, const char *id, char **msg)
+{
+  static const char *const args[] = { "sleep", "3600", NULL };
+  char *b = bundle (f, id, args, false, NULL);
+  Containerd__Types__Mount *mnt[] = { rootfs_mount (f) };
+  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  cr.id = (char *) id;
+  cr.bundle = b;
+  cr.rootfs = mnt;
+  cr.n_rootfs = 1;
+  sc_rpc_result r = { 0 };
+  int code = call (f, "Create", &cr.base, NULL, &r);
+  *msg = sc_xstrdup (r.message ? r.message : "");
+  sc_rpc_result_release (&r);
+  free (b);
+  return code;
+}
+
+/* Create while the shim has no fd left: ResourceExhausted with the cause,
+ * not InvalidArgument (the request was fine: it once said so); with its fds
+ * back the same Create succeeds. */
+static void
+create_at_the_fd_limit_is_resource_exhausted_then_succeeds (void **state)
+{
+  fx *f = *state;
+  running_task (f, "fd1");
+  pid_t pid = f->shim->reported_pid;
+  int lowest = 0;
+  for (;; lowest++)
+    {
+      char p[64];
+      snprintf (p, sizeof (p), "/proc/%d/fd/%d", (int) pid, lowest);
+      if (access (p, F_OK) != 0)
+        break;
+    }
+  struct rlimit old, lim;
+  assert_int_equal (prlimit (pid, RLIMIT_NOFILE, NULL, &old), 0);
+  lim.rlim_cur = (rlim_t) lowest;
+  lim.rlim_max = old.rlim_max;
+  assert_int_equal (prlimit (pid, RLIMIT_NOFILE, &lim, NULL), 0);
+  char *msg = NULL;
+  int code = create_code (f, "fd2", &msg);
+  assert_int_equal (prlimit (pid, RLIMIT_NOFILE, &old, NULL), 0);
+  if (code != SC_RESOURCE_EXHAUSTED || strstr (msg, "Too many open files") == NULL)
+    fail_msg ("Create with no fd left in the shim (limit %d): %s \"%s\" (ResourceExhausted "
+              "naming the cause expected)",
+              lowest, sc_code_name (code), msg);
+  free (msg);
+  code = create_code (f, "fd2", &msg);
+  if (code != SC_OK)
+    fail_msg ("Create once fds are back: %s \"%s\"", sc_code_name (code), msg);
+  free (msg);
+  sc_rpc_result r = { 0 };
+  Containerd__Task__V2__DeleteRequest dr = CONTAINERD__TASK__V2__DELETE_REQUEST__INIT;
+  dr.id = (char *) "fd2";
+  assert_int_equal (call (f, "Delete", &dr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  end_task (f, "fd1");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1189,6 +1253,8 @@ main (int argc, char **argv)
     cmocka_unit_test_setup_teardown (a_full_event_queue_keeps_every_lifecycle_event, setup, teardown),
     cmocka_unit_test_setup_teardown (an_id_with_a_nul_byte_is_refused_not_cut, setup, teardown),
     cmocka_unit_test_setup_teardown (a_gone_clients_queued_pids_are_dropped_and_the_queue_is_bounded,
+                                     setup, teardown),
+    cmocka_unit_test_setup_teardown (create_at_the_fd_limit_is_resource_exhausted_then_succeeds,
                                      setup, teardown),
   };
   return cmocka_run_group_tests_name ("refshim", tests, NULL, NULL);
