@@ -433,10 +433,11 @@ call (fx *f, const char *method, const ProtobufCMessage *m, ProtobufCMessage **r
   return sc_task_call_timeout (&f->shim->task, method, m, 20000, resp, r);
 }
 
-/* create + start `sleep 3600` as id, with the shared rootfs and options
- * (an Any, or NULL) */
-static void
-running_task_with (fx *f, const char *id, Google__Protobuf__Any *options)
+/* Create `sleep 3600` as id, with the shared rootfs and options (an Any, or
+ * NULL), launching the shim first if there is none: the code, *msg its
+ * message (to free) */
+static int
+create_task (fx *f, const char *id, Google__Protobuf__Any *options, char **msg)
 {
   static const char *const args[] = { "sleep", "3600", NULL };
   char *b = bundle (f, id, args, false, NULL);
@@ -450,15 +451,27 @@ running_task_with (fx *f, const char *id, Google__Protobuf__Any *options)
   cr.n_rootfs = 1;
   cr.options = options;
   sc_rpc_result r = { 0 };
-  if (call (f, "Create", &cr.base, NULL, &r) != 0)
-    fail_msg ("Create: %s", r.message);
+  int code = call (f, "Create", &cr.base, NULL, &r);
+  *msg = sc_xstrdup (r.message ? r.message : "");
   sc_rpc_result_release (&r);
+  free (b);
+  return code;
+}
+
+/* create + start `sleep 3600` as id (create_task) */
+static void
+running_task_with (fx *f, const char *id, Google__Protobuf__Any *options)
+{
+  char *msg = NULL;
+  if (create_task (f, id, options, &msg) != 0)
+    fail_msg ("Create: %s", msg);
+  free (msg);
+  sc_rpc_result r = { 0 };
   Containerd__Task__V2__StartRequest sr = CONTAINERD__TASK__V2__START_REQUEST__INIT;
   sr.id = (char *) id;
   if (call (f, "Start", &sr.base, NULL, &r) != 0)
     fail_msg ("Start: %s", r.message);
   sc_rpc_result_release (&r);
-  free (b);
 }
 
 static void
@@ -1166,25 +1179,6 @@ a_gone_clients_queued_pids_are_dropped_and_the_queue_is_bounded (void **state)
 
 /* --- the shim's own limits ------------------------------------------------ */
 
-static int
-create_code (fx *f, const char *id, char **msg)
-{
-  static const char *const args[] = { "sleep", "3600", NULL };
-  char *b = bundle (f, id, args, false, NULL);
-  Containerd__Types__Mount *mnt[] = { rootfs_mount (f) };
-  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
-  cr.id = (char *) id;
-  cr.bundle = b;
-  cr.rootfs = mnt;
-  cr.n_rootfs = 1;
-  sc_rpc_result r = { 0 };
-  int code = call (f, "Create", &cr.base, NULL, &r);
-  *msg = sc_xstrdup (r.message ? r.message : "");
-  sc_rpc_result_release (&r);
-  free (b);
-  return code;
-}
-
 /* Create while the shim has no fd left: ResourceExhausted with the cause,
  * not InvalidArgument (the request was fine: it once said so); with its fds
  * back the same Create succeeds. */
@@ -1208,14 +1202,14 @@ create_at_the_fd_limit_is_resource_exhausted_then_succeeds (void **state)
   lim.rlim_max = old.rlim_max;
   assert_int_equal (prlimit (pid, RLIMIT_NOFILE, &lim, NULL), 0);
   char *msg = NULL;
-  int code = create_code (f, "fd2", &msg);
+  int code = create_task (f, "fd2", NULL, &msg);
   assert_int_equal (prlimit (pid, RLIMIT_NOFILE, &old, NULL), 0);
   if (code != SC_RESOURCE_EXHAUSTED || strstr (msg, "Too many open files") == NULL)
     fail_msg ("Create with no fd left in the shim (limit %d): %s \"%s\" (ResourceExhausted "
               "naming the cause expected)",
               lowest, sc_code_name (code), msg);
   free (msg);
-  code = create_code (f, "fd2", &msg);
+  code = create_task (f, "fd2", NULL, &msg);
   if (code != SC_OK)
     fail_msg ("Create once fds are back: %s \"%s\"", sc_code_name (code), msg);
   free (msg);
