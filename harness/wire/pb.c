@@ -408,6 +408,8 @@ read_varint (const uint8_t **p, const uint8_t *end, uint64_t *v)
 bool
 sc_pb_has_nul_string (const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len)
 {
+  if (len == 0) /* an empty request may come as NULL: no arithmetic on it */
+    return false;
   const uint8_t *p = data, *end = data + len;
   while (p < end)
     {
