@@ -17,6 +17,9 @@
  *   I7  no start or exec-started is published after that process's exit
  *   I8  once everything settled, no container has a job running or queued,
  *       and no pending Wait is for a process whose exit was published
+ *   I9  a request with a NUL byte in a string field is refused
+ *       InvalidArgument before anything else (ids are cut at a NUL) and
+ *       changes nothing
  *   plus ASan/UBSan/LeakSanitizer: every input's memory is freed on teardown,
  *   and the connection (one for all inputs, as containerd keeps one per shim)
  *   has no call left pending.
@@ -31,6 +34,7 @@
 #include "fake_host.h"
 #include "jobs.h"
 #include "log.h"
+#include "pb.h"
 #include "records.h"
 #include "service.h"
 #include "task_client.h"
@@ -175,6 +179,10 @@ send_request (const sc_fuzz_record *rec, int method)
   const ProtobufCMethodDescriptor *md = sc_task_method (sc_fuzz_methods[method]);
   CHECK (md != NULL);
   r->decoded = decode_ids (md, rec->payload, rec->len, r);
+  bool nul = r->decoded && !is_method (r, "Checkpoint")
+             && sc_pb_has_nul_string (md->input, rec->payload, rec->len);
+  if (nul)
+    r->decoded = false; /* for the model: the shim does nothing with it */
   r->exits_at_send = fake_host_exits_published ();
   bool settled = T.inflight == 0;
   if (settled && r->decoded && !is_method (r, "Connect") && !is_method (r, "Shutdown")
@@ -190,6 +198,8 @@ send_request (const sc_fuzz_record *rec, int method)
     }
   else
     r->code = -1;
+  if (nul)
+    r->code = SC_INVALID_ARGUMENT; /* I9 */
   int expect = r->code;
   if (T.trace)
     fprintf (stderr, "-> #%zu %s %s/%s%s%s\n", T.nreqs, sc_fuzz_methods[method], r->id,
