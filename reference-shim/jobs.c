@@ -114,11 +114,8 @@ job_enqueue (job *j)
     n++;
   if (j->call && n >= bound_of (j))
     {
-      sc_ttrpc_call *call = j->call;
-      sc_ttrpc_call_set_cancel (call, NULL, NULL);
-      sc_ttrpc_call_error (call, SC_RESOURCE_EXHAUSTED,
-                           "task %s has %zu requests queued: resource exhausted", j->c->id, n);
-      j->call = NULL;
+      job_answer_error (j, SC_RESOURCE_EXHAUSTED,
+                        "task %s has %zu requests queued: resource exhausted", j->c->id, n);
       job_free (j);
       return false;
     }
@@ -212,12 +209,7 @@ jobs_end_all (job *j)
   while (rest)
     {
       job *n = rest->next;
-      if (rest->call)
-        {
-          sc_ttrpc_call *call = rest->call;
-          forget_call (rest);
-          sc_ttrpc_call_error (call, SC_NOT_FOUND, "container not created: not found");
-        }
+      job_answer_error (rest, SC_NOT_FOUND, "container not created: not found");
       job_free (rest);
       rest = n;
     }
