@@ -25,6 +25,8 @@ done
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "bootstrap: all ${#PACKAGES[@]} packages present"
+  # containerd 1.7 and 2.x, unpacked into a private prefix (never installed)
+  bash "$(dirname "$0")/containerd-versions.sh"
   exit 0
 fi
 
@@ -36,4 +38,5 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # containerd's Debian package enables a system daemon; our tests never use it, and
 # they always start their own private daemon. Leave the system unit as the admin set it.
+bash "$(dirname "$0")/containerd-versions.sh"
 echo "bootstrap: done"
