@@ -36,6 +36,17 @@
      "the shim logs to the bundle's log FIFO", "containerd v1.6.20 runtime/v2/shim/shim_unix.go (the log FIFO is the daemon stderr); docs/shim-behaviour.md#daemon") \
   X (bootstrap_containerd16_address, "bootstrap.containerd16-address", SC_SHOULD, 0,               \
      "start prints a plain unix:// address containerd 1.6 can use", "docs/shim-behaviour.md#start") \
+  X (bootstrap_bootstrap_protocol, "bootstrap.bootstrap-protocol", SC_MUST, 0,                     \
+     "start takes BootstrapParams on stdin and answers a protobuf BootstrapResult",               \
+     "containerd v2.3.4 docs/runtime-v2.md \"Bootstrap protocol (2.3+)\"; containerd v2.3.4 "      \
+     "api/runtime/bootstrap/v1/bootstrap.proto; docs/containerd-versions.md#bootstrap")           \
+  X (bootstrap_socket_dir_honoured, "bootstrap.socket-dir-honoured", SC_SHOULD, 0,                 \
+     "the socket goes into BootstrapParams.socket_dir and is served from there",                  \
+     "containerd v2.3.4 api/runtime/bootstrap/v1/bootstrap.proto (socket_dir); docs/containerd-versions.md#bootstrap") \
+  X (bootstrap_info_flag, "bootstrap.info-flag", SC_SHOULD, 0,                                     \
+     "-info prints a RuntimeInfo naming the runtime, with the options it was given",              \
+     "containerd v2.1.5 core/runtime/v2/README.md (-info); containerd v2.3.4 "                    \
+     "core/runtime/v2/task_manager.go (getRuntimeInfo); docs/containerd-versions.md#info")        \
   /* create */                                                                                     \
   X (create_pid_matches_state, "create.pid-matches-state", SC_MUST, 0,                             \
      "Create returns pid > 0 and State reports it, CREATED", "docs/shim-behaviour.md#states, #other-calls") \

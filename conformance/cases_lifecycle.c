@@ -10,6 +10,9 @@
 
 #include "cases.h"
 #include "containerd/runc/runctypes.pb-c.h"
+#include "containerd/types/introspection.pb-c.h"
+#include "bundle.h"
+#include "proc.h"
 #include "oci_spec.h"
 #include "pb.h"
 
@@ -175,6 +178,13 @@ CASE (bootstrap_connect_reports_shim_pid)
 
 CASE (bootstrap_log_fifo_written)
 {
+  /* containerd 2.x's shims log at debug level, and containerd runs them with
+   * -debug only when it logs at debug level itself: that is when their
+   * FIFO output means anything */
+  t->debug_launch = t->cfg->profile->rank >= 200;
+  if (t->debug_launch)
+    t_note (t, "launched with -debug, as containerd %s at log level debug does",
+            t->cfg->profile->name);
   t_running (t, "c1", NULL);
   sc_loop_run_once (t->env.loop, 50);
   t_note (t, "%zu bytes on the log FIFO", t->shim->log_len);
@@ -189,6 +199,106 @@ CASE (bootstrap_containerd16_address)
   T_REQUIRE (t, !s->addr.json && strncmp (s->start.out, "unix://", 7) == 0,
              "containerd 1.6 reads start's output as a plain address; JSON bootstrap params "
              "need containerd >= 1.7");
+}
+
+CASE (bootstrap_bootstrap_protocol)
+{
+  char *b = t_bundle (t, "c1", NULL, false);
+  sc_shim *s = t_launch (t, "c1", b);
+  t_note (t, "start got a %zu-byte BootstrapParams; printed %zu bytes (%s)", s->start_stdin_len,
+          s->start.out_len, s->addr.protobuf ? "a protobuf BootstrapResult"
+                            : s->addr.json    ? "JSON bootstrap params"
+                                              : "a plain address");
+  T_REQUIRE (t, s->addr.protobuf,
+             "containerd 2.3's shims MUST answer start with a protobuf BootstrapResult; this one "
+             "printed %s (containerd 2.3 still falls back to it, but that path is deprecated)",
+             s->addr.json ? "JSON bootstrap params" : "a plain address");
+  T_REQUIRE (t, s->addr.version == 2 || s->addr.version == 3,
+             "BootstrapResult.version %d (2: task v2, 3: task v3)", s->addr.version);
+  /* it serves what it advertised */
+  uint32_t pid = 0;
+  T_OK (t, t_create (t, "c1", b, NULL, &pid, NULL), "Create");
+  t_note (t, "served %s", s->task.service);
+}
+
+static void
+t_free_run_result (void *p)
+{
+  sc_run_result_release (p);
+  free (p);
+}
+
+static void
+remove_dir (void *p)
+{
+  sc_remove_tree (p, NULL);
+  free (p);
+}
+
+CASE (bootstrap_socket_dir_honoured)
+{
+  /* containerd keeps socket dirs short (sockets are limited to 108 bytes):
+   * one of ours under containerd's state directory */
+  char *dir = sc_xstrdup (SC_SHIM_SOCKET_ROOT "sc-sd.XXXXXX");
+  mkdir (SC_SHIM_SOCKET_ROOT, 0711);
+  if (mkdtemp (dir) == NULL)
+    {
+      free (dir);
+      t_fail (t, "shimcheck: mkdtemp under %s: %s", SC_SHIM_SOCKET_ROOT, strerror (errno));
+    }
+  t_keep (t, dir, remove_dir);
+  char *sd = t_keep_str (t, sc_xasprintf ("%s/s", dir));
+  t->socket_dir = sd;
+  uint32_t pid = t_running (t, "c1", NULL);
+  t_note (t, "socket_dir %s; start printed %s; task pid %u", sd, t->shim->addr.address, pid);
+  size_t l = strlen (sd);
+  T_REQUIRE (t, strncmp (t->shim->addr.name, sd, l) == 0 && t->shim->addr.name[l] == '/',
+             "the socket %s is not in BootstrapParams.socket_dir %s", t->shim->addr.name, sd);
+  struct stat st;
+  T_REQUIRE (t, lstat (t->shim->addr.name, &st) == 0 && S_ISSOCK (st.st_mode),
+             "no socket at %s", t->shim->addr.name);
+}
+
+CASE (bootstrap_info_flag)
+{
+  /* as containerd 2.x's getRuntimeInfo: `<shim> -info`, the options Any on
+   * stdin, a protobuf RuntimeInfo on stdout */
+  Google__Protobuf__Any any;
+  uint8_t *opts = NULL;
+  size_t opts_len = 0;
+  t_options_any (t->cfg->runtime_binary ? t->cfg->runtime_binary : "runc", &any);
+  opts = sc_pb_pack (&any.base, &opts_len);
+  sc_any_clear (&any);
+  t_keep (t, opts, free);
+  char *argv[] = { (char *) t->cfg->shim, (char *) "-info", NULL };
+  sc_run_opts ro = { .path = t->cfg->shim, .argv = argv, .cwd = t->env.dir, .stdin_data = opts,
+                     .stdin_len = opts_len, .timeout_ms = t_ms (t, 5000), .eof_grace_ms = 500 };
+  sc_run_result *r = t_keep (t, sc_xcalloc (1, sizeof (*r)), t_free_run_result);
+  sc_error err = SC_ERROR_INIT;
+  if (sc_run (&ro, r, &err) < 0)
+    {
+      char *m = t_keep_str (t, sc_xstrdup (err.msg));
+      sc_error_release (&err);
+      t_fail (t, "shimcheck: running %s -info: %s", t->cfg->shim, m);
+    }
+  t_note (t, "-info: %s, %zu bytes on stdout, stderr \"%.200s\"", sc_wait_status_str (r->status),
+          r->out_len, r->err ? r->err : "");
+  T_REQUIRE (t, !r->timed_out, "-info did not exit within 5 s");
+  T_REQUIRE (t, WIFEXITED (r->status) && WEXITSTATUS (r->status) == 0, "-info %s: %.300s",
+             sc_wait_status_str (r->status), r->err ? r->err : "");
+  Containerd__Types__RuntimeInfo *info
+    = containerd__types__runtime_info__unpack (NULL, r->out_len, (const uint8_t *) r->out);
+  T_REQUIRE (t, info != NULL, "-info's %zu bytes of stdout are not a protobuf RuntimeInfo",
+             r->out_len);
+  t_keep_pb (t, info);
+  t_note (t, "RuntimeInfo name \"%s\", version \"%s\", options %s, features %s",
+          info->name, info->version ? info->version->version : "(none)",
+          info->options ? info->options->type_url : "(none)",
+          info->features ? info->features->type_url : "(none)");
+  T_REQUIRE (t, info->name[0] != '\0', "RuntimeInfo.name is empty");
+  T_REQUIRE (t, info->options && strcmp (sc_any_type_name (info->options->type_url),
+                                         "containerd.runc.v1.Options") == 0,
+             "RuntimeInfo.options does not echo the containerd.runc.v1.Options it was given");
 }
 
 /* ------------------------------------------------------------------ create */

@@ -1,7 +1,103 @@
-/* The catalogue table, built from SC_CASES in cases.h. */
+/* The catalogue table, built from SC_CASES in cases.h, and which cases
+ * depend on the containerd version (docs/containerd-versions.md). */
 #include "cases.h"
+
+#include <stdio.h>
+#include <string.h>
 
 #define SC_ENTRY(fn, id, level, timeout, title, ref) { id, level, title, ref, fn, timeout },
 
 const sc_case sc_catalogue[] = { SC_CASES (SC_ENTRY) };
 const int sc_catalogue_len = (int) (sizeof (sc_catalogue) / sizeof (sc_catalogue[0]));
+
+/* A version-sensitive case applies to profiles min..max (ranks, 106 =
+ * 1.6) at level; several rows for one id give it different levels in
+ * different ranges.  Under `--containerd all` these run once per profile. */
+typedef struct versioned
+{
+  const char *id;
+  int min, max;
+  sc_level level;
+} versioned;
+
+#define ALL 0, 9999
+static const versioned versions[] = {
+  /* how start's output is read differs per version (plain; JSON v2; v3; protobuf) */
+  { "bootstrap.start-prints-one-address", ALL, SC_MUST },
+  /* only 1.6 cannot read JSON bootstrap params: a portability SHOULD there */
+  { "bootstrap.containerd16-address", 106, 106, SC_SHOULD },
+  /* 2.3's start protocol (runtime-v2 doc at v2.3: "MUST") */
+  { "bootstrap.bootstrap-protocol", 203, 9999, SC_MUST },
+  { "bootstrap.socket-dir-honoured", 203, 9999, SC_SHOULD },
+  /* containerd 2.x runs -info */
+  { "bootstrap.info-flag", 200, 9999, SC_SHOULD },
+  /* 2.x logs a shim's FIFO output only when it runs it with -debug */
+  { "bootstrap.log-fifo-written", ALL, SC_COMPAT },
+  /* 1.6.20 makes no promise about exit order; 1.7.22+ and 2.x do */
+  { "exit.init-exit-last", 106, 106, SC_COMPAT },
+  { "exit.init-exit-last", 107, 9999, SC_SHOULD },
+};
+#undef ALL
+
+bool
+sc_case_versioned (const sc_case *c)
+{
+  for (size_t i = 0; i < sizeof (versions) / sizeof (versions[0]); i++)
+    if (strcmp (versions[i].id, c->id) == 0)
+      return true;
+  return false;
+}
+
+bool
+sc_case_applies (const sc_case *c, const sc_profile *p, sc_level *level)
+{
+  bool listed = false;
+  for (size_t i = 0; i < sizeof (versions) / sizeof (versions[0]); i++)
+    {
+      if (strcmp (versions[i].id, c->id) != 0)
+        continue;
+      listed = true;
+      if (p->rank >= versions[i].min && p->rank <= versions[i].max)
+        {
+          if (level)
+            *level = versions[i].level;
+          return true;
+        }
+    }
+  if (level)
+    *level = c->level;
+  return !listed;
+}
+
+static void
+rank_name (char *buf, size_t n, int rank)
+{
+  snprintf (buf, n, "%d.%d", rank / 100, rank % 100);
+}
+
+const char *
+sc_case_versions_text (const sc_case *c)
+{
+  static char buf[128];
+  int lo = 9999, hi = 0;
+  for (size_t i = 0; i < sizeof (versions) / sizeof (versions[0]); i++)
+    if (strcmp (versions[i].id, c->id) == 0)
+      {
+        lo = versions[i].min < lo ? versions[i].min : lo;
+        hi = versions[i].max > hi ? versions[i].max : hi;
+      }
+  char a[16], b[16];
+  rank_name (a, sizeof (a), lo);
+  rank_name (b, sizeof (b), hi);
+  if (lo > hi || (lo == 0 && hi == 9999))
+    snprintf (buf, sizeof (buf), "every containerd");
+  else if (lo == hi)
+    snprintf (buf, sizeof (buf), "containerd %s", a);
+  else if (hi == 9999)
+    snprintf (buf, sizeof (buf), "containerd >= %s", a);
+  else if (lo == 0)
+    snprintf (buf, sizeof (buf), "containerd <= %s", b);
+  else
+    snprintf (buf, sizeof (buf), "containerd %s to %s", a, b);
+  return buf;
+}

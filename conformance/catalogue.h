@@ -42,6 +42,14 @@ extern const sc_case sc_catalogue[];
 extern const int sc_catalogue_len;
 /* "bootstrap" from "bootstrap.start-prints-one-address" into a static buffer */
 const char *sc_case_group (const sc_case *c);
+/* Version-sensitive cases (catalogue.c says which, and why): what a shim
+ * must do differs per containerd version.  sc_case_applies says whether c
+ * means anything under profile p, and with which level (*level); a case
+ * that is not version-sensitive applies everywhere at its own level. */
+bool sc_case_versioned (const sc_case *c);
+bool sc_case_applies (const sc_case *c, const sc_profile *p, sc_level *level);
+/* "containerd >= 2.3", "containerd 1.6", ... for c's profile range (static) */
+const char *sc_case_versions_text (const sc_case *c);
 
 typedef struct sc_run_config
 {
@@ -50,6 +58,7 @@ typedef struct sc_run_config
   const char *rootfs;         /* busybox rootfs, built once per run */
   double scale;               /* timeout scale */
   const char *runtime_for_cleanup; /* runtime CLI used to clean up leftovers */
+  const sc_profile *profile;  /* the containerd the runner acts as */
 } sc_run_config;
 
 typedef enum sc_status
@@ -87,6 +96,8 @@ struct sc_t
   size_t ntasks;
   bool last_local;    /* the last RPC's status was made on our side (no reply) */
   char *last_message; /* the last RPC's status message ("" for none) */
+  bool debug_launch;  /* launch with -debug (containerd at log level debug) */
+  const char *socket_dir; /* 2.3: BootstrapParams.socket_dir for the next launches */
   struct sc_owned
   {
     void *p;

@@ -216,6 +216,9 @@ t_launch_options (sc_t *t, const char *id, const char *bundle, const Google__Pro
     .ttrpc_address = t->env.ttrpc_address,
     .options = opts,
     .options_len = opts_len,
+    .profile = t->cfg->profile,
+    .debug = t->debug_launch,
+    .socket_dir = t->socket_dir,
     .own_dir = t->env.dir,
     .start_timeout_ms = t_ms (t, 5000),
     .connect_timeout_ms = t_ms (t, 5000),
@@ -424,6 +427,19 @@ t_create_req (sc_t *t, Containerd__Task__V2__CreateTaskRequest *r, uint32_t *pid
     }
   Containerd__Task__V2__CreateTaskResponse *resp = NULL;
   int code = t_rpc (t, "Create", &r->base, (ProtobufCMessage **) &resp, message);
+  if (code == SC_UNIMPLEMENTED && t->shim && sc_shim_downgrade (t->shim))
+    {
+      /* containerd 2.x (core/runtime/v2/task_manager.go): a v3 Create that
+       * answers Unimplemented is retried on containerd.task.v2.Task */
+      t_log (t, "v3 Create answered Unimplemented: retrying on %s, as containerd %s does",
+             SC_TASK_V2_SERVICE, t->cfg->profile->name);
+      if (message)
+        {
+          free (*message);
+          *message = NULL;
+        }
+      code = t_rpc (t, "Create", &r->base, (ProtobufCMessage **) &resp, message);
+    }
   if (own_options)
     {
       sc_any_clear (&any);

@@ -74,7 +74,7 @@ probe_help (FILE *f)
            "options:\n"
            "  --shim PATH             shim binary (required)\n"
            "  --id ID                 task id used for the bundle (default probe)\n"
-           "  --containerd VERSION    environment to emulate: 1.6 (default), 1.7, 2.0\n"
+           "  --containerd VERSION    the containerd to act as: 1.6, 1.7, 2.0, 2.1 (default), 2.2, 2.3\n"
            "  --timeout-scale X       multiply every deadline by X (default 1)\n"
            "  --debug                 pass -debug to the shim\n"
            "  --keep                  keep the temp dir (bundle, log) for inspection\n"
@@ -130,7 +130,7 @@ cmd_probe (int argc, char **argv)
   const char *shim_path = NULL, *id = "probe";
   double scale = 1.0;
   bool debug = false, keep = false, show_log = false;
-  sc_containerd_flavor flavor = SC_CONTAINERD_16;
+  const sc_profile *profile = sc_profile_default ();
   int c;
   optind = 1;
   while ((c = getopt_long (argc, argv, "h", longopts, NULL)) != -1)
@@ -143,15 +143,10 @@ cmd_probe (int argc, char **argv)
         id = optarg;
         break;
       case 'c':
-        if (strcmp (optarg, "1.6") == 0)
-          flavor = SC_CONTAINERD_16;
-        else if (strcmp (optarg, "1.7") == 0)
-          flavor = SC_CONTAINERD_17;
-        else if (strcmp (optarg, "2.0") == 0 || strcmp (optarg, "2") == 0)
-          flavor = SC_CONTAINERD_20;
-        else
+        if ((profile = sc_profile_find (optarg)) == NULL)
           {
-            fprintf (stderr, "shimcheck probe: --containerd must be 1.6, 1.7 or 2.0\n");
+            fprintf (stderr, "shimcheck probe: --containerd must be one of %s\n",
+                     sc_profile_names ());
             return SC_EXIT_USAGE;
           }
         break;
@@ -230,7 +225,7 @@ cmd_probe (int argc, char **argv)
     .grpc_address = env.grpc_address,
     .ttrpc_address = env.ttrpc_address,
     .debug = debug,
-    .flavor = flavor,
+    .profile = profile,
     .own_dir = env.dir,
     .start_timeout_ms = (int64_t) (5000 * scale),
     .connect_timeout_ms = (int64_t) (5000 * scale),

@@ -358,7 +358,7 @@ record_start (const char *real, const char *out, char **args)
   buf[len] = '\0';
   sc_shim_address a;
   sc_error err = SC_ERROR_INIT;
-  if (!WIFEXITED (st) || WEXITSTATUS (st) != 0 || sc_shim_address_parse (buf, len, &a, &err) < 0
+  if (!WIFEXITED (st) || WEXITSTATUS (st) != 0 || sc_shim_address_parse (buf, len, sc_profile_find ("2.3"), &a, &err) < 0
       || a.abstract)
     {
       /* not ours to fix: pass the shim's answer on unchanged */

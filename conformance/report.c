@@ -103,10 +103,10 @@ sc_tap_result (FILE *f, const sc_result *r, int i)
 {
   const sc_case *c = r->c;
   if (r->status == SC_PASS)
-    fprintf (f, "ok %d - %s [%s] %s\n", i, c->id, sc_level_name (c->level), c->title);
+    fprintf (f, "ok %d - %s [%s] %s\n", i, r->id, sc_level_name (r->level), c->title);
   else if (r->status == SC_SKIP)
     {
-      fprintf (f, "ok %d - %s [%s] # SKIP ", i, c->id, sc_level_name (c->level));
+      fprintf (f, "ok %d - %s [%s] # SKIP ", i, r->id, sc_level_name (r->level));
       char *m = sc_utf8_sanitize (r->message ? r->message : "");
       one_line (f, m);
       free (m);
@@ -114,13 +114,13 @@ sc_tap_result (FILE *f, const sc_result *r, int i)
     }
   else
     {
-      fprintf (f, "not ok %d - %s [%s] %s", i, c->id, sc_level_name (c->level), c->title);
+      fprintf (f, "not ok %d - %s [%s] %s", i, r->id, sc_level_name (r->level), c->title);
       if (r->status == SC_INTERRUPTED)
         fprintf (f, " # interrupted: no verdict");
       else if (r->in_baseline)
         fprintf (f, " # TODO expected failure (baseline)");
       else if (!r->gating)
-        fprintf (f, " # TODO %s: not gating without --strict", sc_level_name (c->level));
+        fprintf (f, " # TODO %s: not gating without --strict", sc_level_name (r->level));
       fputc ('\n', f);
       fprintf (f, "  ---\n  message: ");
       yaml_dq (f, r->message);
@@ -277,7 +277,7 @@ write_junit (const sc_report *rep, const char *path)
       const sc_result *r = &rep->results[i];
       rc |= xmlTextWriterStartElement (w, BAD_CAST "testcase");
       rc |= xattrf (w, "classname", "shimcheck.%s", sc_case_group (r->c));
-      rc |= xattr (w, "name", r->c->id);
+      rc |= xattr (w, "name", r->id);
       rc |= xattrf (w, "time", "%.3f", r->seconds);
       bool gating_failure = r->status == SC_FAIL && r->gating && !r->in_baseline;
       if (r->status == SC_SKIP || r->status == SC_INTERRUPTED)
@@ -290,7 +290,7 @@ write_junit (const sc_report *rep, const char *path)
         {
           rc |= xmlTextWriterStartElement (w, BAD_CAST (gating_failure ? "failure" : "error"));
           rc |= xattr (w, "message", r->message);
-          rc |= xattr (w, "type", sc_level_name (r->c->level));
+          rc |= xattr (w, "type", sc_level_name (r->level));
           char *body = sc_xasprintf ("%s\nreference: %s\n\ntranscript:\n%s", r->c->title, r->c->ref,
                                      r->transcript ? r->transcript : "");
           rc |= xtext (w, body);
@@ -347,9 +347,10 @@ write_json (const sc_report *rep, const char *path)
     {
       const sc_result *r = &rep->results[i];
       json_t *c = json_object ();
-      json_object_set_new (c, "id", json_string (r->c->id));
+      json_object_set_new (c, "id", json_string (r->id));
+      json_object_set_new (c, "containerd", json_string (r->profile->name));
       json_object_set_new (c, "group", json_string (sc_case_group (r->c)));
-      json_object_set_new (c, "level", json_string (sc_level_name (r->c->level)));
+      json_object_set_new (c, "level", json_string (sc_level_name (r->level)));
       json_object_set_new (c, "title", json_string (r->c->title));
       json_object_set_new (c, "reference", json_string (r->c->ref));
       json_object_set_new (c, "result", json_string (sc_status_name (r->status)));
@@ -366,7 +367,7 @@ write_json (const sc_report *rep, const char *path)
     json_array_append_new (now, json_string (rep->baseline_now_passing[i]));
   sc_verdict v = sc_report_verdict (rep);
   json_t *root = json_object ();
-  json_object_set_new (root, "schema", json_string ("shimcheck-report/2"));
+  json_object_set_new (root, "schema", json_string ("shimcheck-report/3"));
   json_object_set_new (root, "verdict", json_pack ("{s:s, s:o}", "class", v.cls, "headline", jstr (v.headline)));
   json_object_set_new (root, "passed", json_boolean (rep->passed));
   json_object_set_new (root, "partial", json_boolean (rep->filter || rep->level));
@@ -488,9 +489,9 @@ write_html (const sc_report *rep, const char *path)
           if (strcmp (sc_case_group (r->c), groups[g]) != 0)
             continue;
           tot++;
-          lt[r->c->level]++;
+          lt[r->level]++;
           if (r->status == SC_PASS)
-            pass++, lp[r->c->level]++;
+            pass++, lp[r->level]++;
           else if (r->status == SC_SKIP)
             skip++;
           else
@@ -508,8 +509,8 @@ write_html (const sc_report *rep, const char *path)
   int lp[3] = { 0 }, lt[3] = { 0 };
   for (int i = 0; i < rep->n; i++)
     {
-      lt[rep->results[i].c->level]++;
-      lp[rep->results[i].c->level] += rep->results[i].status == SC_PASS;
+      lt[rep->results[i].level]++;
+      lp[rep->results[i].level] += rep->results[i].status == SC_PASS;
     }
   fprintf (f, "<tr><th>all</th><th class=\"num\">%d/%d</th><th class=\"num\">%d/%d</th><th class=\"num\">%d/%d</th><th></th><th></th></tr></table>",
            lp[0], lt[0], lp[1], lt[1], lp[2], lt[2]);
@@ -552,7 +553,7 @@ write_html (const sc_report *rep, const char *path)
                r->in_baseline && r->status == SC_FAIL ? "<br><small>waived by the baseline</small>"
                : nongating                           ? "<br><small>not gating</small>"
                                                      : "");
-      esc (f, r->c->id);
+      esc (f, r->id);
       fprintf (f, "</div><div>");
       esc (f, r->c->title);
       fprintf (f, "</div><div class=\"ref\">");
@@ -584,7 +585,7 @@ write_html (const sc_report *rep, const char *path)
           fprintf (f, "</pre></details>");
         }
       fprintf (f, "</td><td><span class=\"lvl %s\">%s</span></td><td class=\"num\">%.1f s</td></tr>\n",
-               sc_level_name (r->c->level), sc_level_name (r->c->level), r->seconds);
+               sc_level_name (r->level), sc_level_name (r->level), r->seconds);
     }
   fprintf (f, "</table></section>\n<p class=\"ref\">generated by shimcheck %s (",
            json_string_value (json_object_get (rep->environment, "shimcheck")));

@@ -11,6 +11,9 @@
 typedef struct sc_result
 {
   const sc_case *c;
+  const char *id;     /* c->id, or "c->id@profile" when a run covers several profiles */
+  sc_level level;     /* c's level under the profile it ran with */
+  const sc_profile *profile; /* the containerd the runner acted as for this case */
   sc_status status;
   char *message;
   json_t *evidence;   /* array of strings */

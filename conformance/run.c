@@ -227,7 +227,7 @@ invocation (int argc, char **argv, const char *filter, int level, bool strict, i
 }
 
 static json_t *
-environment (const sc_run_config *cfg)
+environment (const sc_run_config *cfg, bool all_profiles)
 {
   char *v_argv[] = { (char *) cfg->shim, (char *) "-v", NULL };
   char *shim_v = run_capture (v_argv, 5000);
@@ -263,8 +263,20 @@ environment (const sc_run_config *cfg)
     "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "shimcheck", SHIMCHECK_VERSION, "shim",
     cfg->shim, "shim_sha256", sum, "shim_version", shim_v, "runtime", rt, "runtime_version", rt_v,
     "kernel", u.release, "cgroups", cg, "protocol",
-    "containerd 1.6 runtime v2: start/delete binary protocol, containerd.task.v2.Task over ttrpc 1.1 (unary)",
+    cfg->profile->bootstrap_params
+      ? "runtime v2 with containerd 2.3's bootstrap protocol (protobuf BootstrapParams/Result), task API over ttrpc (unary)"
+      : "runtime v2: start/delete binary protocol, task API over ttrpc (unary)",
     "date", when, "host", host);
+  char *cd = all_profiles
+               ? sc_xasprintf ("all: version-sensitive cases as each of %s (id@version); the "
+                               "others as %s",
+                               sc_profile_names (), cfg->profile->name)
+               : sc_xasprintf ("%s (acts as containerd %s; facts read at %s%s%s)",
+                               cfg->profile->name, cfg->profile->name, cfg->profile->source_tag,
+                               cfg->profile->proven ? ", recorded against real containerd " : "",
+                               cfg->profile->proven ? cfg->profile->proven : "");
+  json_object_set_new (env, "containerd", json_string (cd));
+  free (cd);
   json_object_set_new (env, "run_id", json_string (run_id));
   free (shim_v);
   free (rt);
@@ -274,6 +286,16 @@ environment (const sc_run_config *cfg)
 }
 
 /* ------------------------------------------------------------------ running cases */
+
+/* one case under one containerd profile */
+typedef struct sc_job
+{
+  const sc_case *c;
+  const sc_profile *profile;
+  sc_level level;
+  bool applies;  /* false: skipped with the reason, never run */
+  char *id;      /* c->id, or c->id@profile in a run over several profiles */
+} sc_job;
 
 typedef struct slot
 {
@@ -422,9 +444,16 @@ on_interrupt (int sig)
 }
 
 static void
-run_cases (const sc_run_config *cfg, const sc_case **sel, int n, int jobs, sc_result *results,
+run_cases (const sc_run_config *cfg, const sc_job *sel, int n, int jobs, sc_result *results,
            const char *base)
 {
+  for (int k = 0; k < n; k++)
+    {
+      results[k].c = sel[k].c;
+      results[k].id = sel[k].id;
+      results[k].level = sel[k].level;
+      results[k].profile = sel[k].profile;
+    }
   slot *slots = sc_xcalloc ((size_t) jobs, sizeof (slot));
   int next = 0, done = 0;
   while (done < n)
@@ -434,7 +463,24 @@ run_cases (const sc_run_config *cfg, const sc_case **sel, int n, int jobs, sc_re
         {
           if (slots[s].pid > 0)
             continue;
-          const sc_case *c = sel[next];
+          const sc_case *c = sel[next].c;
+          if (!sel[next].applies)
+            {
+              sc_result *r = &results[next];
+              r->status = SC_SKIP;
+              r->message = sc_xasprintf ("applies to %s; this run acts as containerd %s",
+                                         sc_case_versions_text (c), sel[next].profile->name);
+              r->evidence = json_array ();
+              r->transcript = sc_xstrdup ("");
+              done++;
+              fprintf (stderr, "[%3d/%d] %-4s %-46s %-6s %6.1fs  %s\n", done, n, "skip", r->id,
+                       sc_level_name (r->level), 0.0, r->message);
+              next++;
+              s--; /* this slot is still free */
+              continue;
+            }
+          sc_run_config job_cfg = *cfg;
+          job_cfg.profile = sel[next].profile;
           char *dir = sc_xasprintf ("%s/c%03d", base, next);
           mkdir (dir, 0700);
           fflush (NULL);
@@ -444,7 +490,7 @@ run_cases (const sc_run_config *cfg, const sc_case **sel, int n, int jobs, sc_re
               prctl (PR_SET_PDEATHSIG, SIGKILL);
               signal (SIGINT, SIG_DFL);
               signal (SIGTERM, SIG_DFL);
-              sc_case_run (c, cfg, dir);
+              sc_case_run (c, &job_cfg, dir);
               _exit (0);
             }
           int64_t timeout_s = c->timeout_s > 0 ? c->timeout_s : 30;
@@ -457,7 +503,6 @@ run_cases (const sc_run_config *cfg, const sc_case **sel, int n, int jobs, sc_re
           char *why = stop_reason ();
           for (int k = next; k < n; k++)
             {
-              results[k].c = sel[k];
               results[k].status = SC_INTERRUPTED;
               results[k].message = sc_xasprintf ("not run: %s", why);
               results[k].evidence = json_array ();
@@ -493,7 +538,6 @@ run_cases (const sc_run_config *cfg, const sc_case **sel, int n, int jobs, sc_re
           slots[s].pid = 0;
           kill_orphans (slots, jobs);
           sc_result *r = &results[fin.idx];
-          r->c = sel[fin.idx];
           collect (r, &fin, st, timed_out, cfg);
           if (stopped)
             {
@@ -505,7 +549,7 @@ run_cases (const sc_run_config *cfg, const sc_case **sel, int n, int jobs, sc_re
             }
           done++;
           fprintf (stderr, "[%3d/%d] %-4s %-46s %-6s %6.1fs%s%s\n", done, n,
-                   sc_status_name (r->status), r->c->id, sc_level_name (r->c->level), r->seconds,
+                   sc_status_name (r->status), r->id, sc_level_name (r->level), r->seconds,
                    r->status != SC_PASS ? "  " : "", r->status != SC_PASS ? r->message : "");
           free (fin.dir);
         }
@@ -540,6 +584,9 @@ run_help (FILE *f)
            "                         cases not finished by then are INTERRUPTED, the run INCOMPLETE\n"
            "  --rootfs DIR           your own root filesystem (needs /bin/sh and busybox-like tools)\n"
            "  --busybox PATH         static busybox for the built-in rootfs (default /bin/busybox)\n"
+           "  --containerd V|all     the containerd version to act as: 1.6, 1.7, 2.0, 2.1, 2.2 or 2.3\n"
+           "                         (default: the newest proven against a real containerd, 2.1);\n"
+           "                         all: the version-sensitive cases once per version (id@version)\n"
            "  -h, --help             this text\n"
            "\n"
            "exit codes: 0 the gate passed, 1 it failed, 2 usage, 3 set-up error\n");
@@ -590,7 +637,7 @@ cmd_run (int argc, char **argv)
     { "jobs", required_argument, NULL, 'j' },        { "out", required_argument, NULL, 'o' },
     { "baseline", required_argument, NULL, 'b' },    { "timeout-scale", required_argument, NULL, 't' },
     { "strict", no_argument, NULL, 'S' },            { "rootfs", required_argument, NULL, 'R' },
-    { "max-run-time", required_argument, NULL, 'M' },
+    { "max-run-time", required_argument, NULL, 'M' }, { "containerd", required_argument, NULL, 'C' },
     { "busybox", required_argument, NULL, 'B' },     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -598,7 +645,8 @@ cmd_run (int argc, char **argv)
   const char *rootfs = NULL, *busybox = NULL;
   int level = SC_COMPAT, jobs = 1, c;
   double scale = 1.0, max_run_s = 180;
-  bool strict = false;
+  bool strict = false, all_profiles = false;
+  const sc_profile *profile = sc_profile_default ();
   optind = 1;
   while ((c = getopt_long (argc, argv, "j:h", lo, NULL)) != -1)
     switch (c)
@@ -654,6 +702,15 @@ cmd_run (int argc, char **argv)
         break;
       case 'R':
         rootfs = optarg;
+        break;
+      case 'C':
+        all_profiles = strcmp (optarg, "all") == 0;
+        if (!all_profiles && (profile = sc_profile_find (optarg)) == NULL)
+          {
+            fprintf (stderr, "shimcheck run: --containerd must be one of %s, or all\n",
+                     sc_profile_names ());
+            return SC_EXIT_USAGE;
+          }
         break;
       case 'B':
         busybox = optarg;
@@ -716,12 +773,37 @@ cmd_run (int argc, char **argv)
       free (probe);
     }
 
-  const sc_case **sel = sc_xcalloc ((size_t) sc_catalogue_len, sizeof (*sel));
+  /* the jobs: every selected case under the run's profile; with
+   * --containerd all, the version-sensitive ones under every profile they
+   * apply to (as id@profile), the others once under the default */
+  sc_job *sel = sc_xcalloc ((size_t) sc_catalogue_len * (size_t) (sc_profiles_len + 1), sizeof (*sel));
   int n = 0;
   for (int i = 0; i < sc_catalogue_len; i++)
-    if (level_selected (&sc_catalogue[i], level)
-        && (filter == NULL || regexec (&re, sc_catalogue[i].id, 0, NULL, 0) == 0))
-      sel[n++] = &sc_catalogue[i];
+    {
+      const sc_case *k = &sc_catalogue[i];
+      if (!level_selected (k, level) || (filter && regexec (&re, k->id, 0, NULL, 0) != 0))
+        continue;
+      if (all_profiles && sc_case_versioned (k))
+        {
+          for (int p = 0; p < sc_profiles_len; p++)
+            {
+              sc_job *j = &sel[n];
+              j->c = k;
+              j->profile = &sc_profiles[p];
+              if (!sc_case_applies (k, j->profile, &j->level))
+                continue;
+              j->applies = true;
+              j->id = sc_xasprintf ("%s@%s", k->id, j->profile->name);
+              n++;
+            }
+          continue;
+        }
+      sc_job *j = &sel[n++];
+      j->c = k;
+      j->profile = profile;
+      j->applies = sc_case_applies (k, profile, &j->level);
+      j->id = sc_xstrdup (k->id);
+    }
   if (filter)
     regfree (&re);
   if (n == 0)
@@ -769,10 +851,11 @@ cmd_run (int argc, char **argv)
                         .runtime_binary = runtime_binary,
                         .rootfs = rootfs_abs,
                         .scale = scale,
-                        .runtime_for_cleanup = runtime_binary ? runtime_binary : "runc" };
+                        .runtime_for_cleanup = runtime_binary ? runtime_binary : "runc",
+                        .profile = profile };
 
   sc_report rep = { 0 };
-  rep.environment = environment (&cfg);
+  rep.environment = environment (&cfg, all_profiles);
   rep.strict = strict;
   rep.filter = filter;
   rep.level = level == SC_COMPAT ? NULL : level == SC_MUST ? "must" : "should";
@@ -792,8 +875,8 @@ cmd_run (int argc, char **argv)
     {
       sc_result *r = &rep.results[i];
       for (int b = 0; b < nbase; b++)
-        r->in_baseline |= strcmp (base_ids[b], r->c->id) == 0;
-      r->gating = r->c->level == SC_MUST || strict;
+        r->in_baseline |= strcmp (base_ids[b], r->id) == 0 || strcmp (base_ids[b], r->c->id) == 0;
+      r->gating = r->level == SC_MUST || strict;
       if (r->status == SC_PASS)
         {
           passed++;
@@ -801,7 +884,7 @@ cmd_run (int argc, char **argv)
             {
               rep.baseline_now_passing = sc_xrealloc (rep.baseline_now_passing,
                                                       (size_t) (rep.n_baseline_now_passing + 1) * sizeof (char *));
-              rep.baseline_now_passing[rep.n_baseline_now_passing++] = (char *) r->c->id;
+              rep.baseline_now_passing[rep.n_baseline_now_passing++] = (char *) r->id;
             }
         }
       else if (r->status == SC_SKIP)
@@ -872,6 +955,8 @@ cmd_run (int argc, char **argv)
     free (base_ids[b]);
   free (base_ids);
   free (own_rootfs);
+  for (int i = 0; i < n; i++)
+    free (sel[i].id);
   free (sel);
   if (interrupted)
     return 128 + (int) interrupted;

@@ -58,14 +58,18 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
     case 0:
       {
-        sc_shim_address a;
-        sc_error err = SC_ERROR_INIT;
-        int rc = sc_shim_address_parse ((const char *) data, size, &a, &err);
-        /* an accepted address is complete; a rejection says why */
-        CHECK (rc < 0 || (a.name != NULL && a.address != NULL && a.task_service != NULL));
-        CHECK (rc == 0 || (err.msg != NULL && *err.msg != '\0'));
-        sc_error_release (&err);
-        sc_shim_address_release (&a);
+        /* every containerd's reading of the same output */
+        for (int i = 0; i < sc_profiles_len; i++)
+          {
+            sc_shim_address a;
+            sc_error err = SC_ERROR_INIT;
+            int rc = sc_shim_address_parse ((const char *) data, size, &sc_profiles[i], &a, &err);
+            /* an accepted address is complete; a rejection says why */
+            CHECK (rc < 0 || (a.name != NULL && a.address != NULL && a.task_service != NULL));
+            CHECK (rc == 0 || (err.msg != NULL && *err.msg != '\0'));
+            sc_error_release (&err);
+            sc_shim_address_release (&a);
+          }
         break;
       }
     case 1:

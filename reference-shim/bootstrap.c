@@ -25,11 +25,12 @@
 #include "ids.h"
 #include "log.h"
 #include "options.h"
+#include "startparams.h"
 
 extern char **environ;
 
-static char *
-read_all (int fd, size_t max, size_t *len)
+char *
+shim_read_all (int fd, size_t max, size_t *len)
 {
   size_t cap = 4096, n = 0;
   char *buf = sc_xmalloc (cap);
@@ -85,10 +86,11 @@ group_id (const char *bundle, const char *id, char **errmsg)
   return g ? g : sc_xstrdup (id);
 }
 
-/* REFSHIM_SOCKET_DIR/<sha256(address/ns/group)>: a collision-resistant name,
- * so a crafted id can never land on another group's socket. */
+/* <dir>/<sha256(address/ns/group)>: a collision-resistant name, so a
+ * crafted id can never land on another group's socket.  dir is
+ * REFSHIM_SOCKET_DIR unless containerd 2.3 named one (socket_dir). */
 static char *
-socket_path (const char *address, const char *ns, const char *group)
+socket_path (const char *dir, const char *address, const char *ns, const char *group)
 {
   char *in = sc_xasprintf ("%s/%s/%s", address ? address : "", ns, group);
   struct sha256_ctx ctx;
@@ -100,7 +102,7 @@ socket_path (const char *address, const char *ns, const char *group)
   char hex[2 * SHA256_DIGEST_SIZE + 1];
   for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
     snprintf (hex + 2 * i, 3, "%02x", md[i]);
-  return sc_xasprintf ("%s/%s", REFSHIM_SOCKET_DIR, hex);
+  return sc_xasprintf ("%s/%s", dir, hex);
 }
 
 static int
@@ -161,20 +163,27 @@ bind_socket (const char *path, int *out, bool *existing, char **errmsg)
   return -1;
 }
 
+/* mkdir -p: missing ancestors 0711, dir itself 0700 (and made 0700) */
 static int
 mkdir_private (const char *dir)
 {
-  char parent[PATH_MAX];
-  snprintf (parent, sizeof (parent), "%s", dir);
-  char *slash = strrchr (parent, '/');
-  if (slash && slash != parent)
+  char path[PATH_MAX];
+  snprintf (path, sizeof (path), "%s", dir);
+  for (char *slash = strchr (path + 1, '/'); slash; slash = strchr (slash + 1, '/'))
     {
       *slash = '\0';
-      if (mkdir (parent, 0711) < 0 && errno != EEXIST)
+      if (mkdir (path, 0711) < 0 && errno != EEXIST)
         return -1;
+      *slash = '/';
     }
   if (mkdir (dir, 0700) < 0 && errno != EEXIST)
     return -1;
+  struct stat st;
+  if (lstat (dir, &st) < 0 || !S_ISDIR (st.st_mode))
+    {
+      errno = ENOTDIR; /* a symlink or a file where the directory should be */
+      return -1;
+    }
   return chmod (dir, 0700);
 }
 
@@ -275,38 +284,38 @@ action_start (const shim_flags *f)
       fprintf (stderr, "%s: getcwd: %s\n", REFSHIM_RUNTIME, strerror (errno));
       return 1;
     }
-  if (f->id == NULL || !valid_id (f->id, &errmsg))
-    {
-      fprintf (stderr, "%s: invalid -id: %s\n", REFSHIM_RUNTIME, errmsg ? errmsg : "missing");
-      free (errmsg);
-      return 1;
-    }
   size_t in_len;
-  char *in = read_all (0, 1 << 20, &in_len);
-  shim_options opts;
-  sc_error oerr = SC_ERROR_INIT;
-  int orc = shim_options_from_bytes ((uint8_t *) in, in_len, &opts, &oerr);
+  char *in = shim_read_all (0, 1 << 20, &in_len);
+  start_params sp;
+  int prc = start_params_read (f, (const uint8_t *) in, in_len, &sp, &errmsg);
   free (in);
-  if (orc < 0)
+  shim_options opts = { 0 };
+  char *path = NULL, *address = NULL;
+  if (prc < 0)
+    goto fail;
+  sc_error oerr = SC_ERROR_INIT;
+  if (shim_options_from_bytes (sp.options, sp.options_len, &opts, &oerr) < 0)
     {
       errmsg = sc_xstrdup (oerr.msg);
       sc_error_release (&oerr);
       goto fail;
     }
-  char *group = group_id (cwd, f->id, &errmsg);
+  char *group = group_id (cwd, sp.id, &errmsg);
   if (group == NULL)
     goto fail;
-  char *path = socket_path (f->address, f->ns, group);
+  path = socket_path (sp.socket_dir, sp.grpc_address, sp.ns, group);
   free (group);
-  char *address = sc_xasprintf ("unix://%s", path);
+  address = sc_xasprintf ("unix://%s", path);
   int lfd = -1;
   bool existing = false;
-  if (mkdir_private (REFSHIM_SOCKET_DIR) < 0)
-    errmsg = sc_xasprintf ("mkdir %s: %s", REFSHIM_SOCKET_DIR, strerror (errno));
+  bool own_dir = strcmp (sp.socket_dir, REFSHIM_SOCKET_DIR) != 0;
+  if (mkdir_private (sp.socket_dir) < 0)
+    errmsg = sc_xasprintf ("mkdir %s: %s", sp.socket_dir, strerror (errno));
   else if (bind_socket (path, &lfd, &existing, &errmsg) == 0)
     {
-      if (write_file_atomic ("address", address, strlen (address)) < 0)
-        errmsg = sc_xasprintf ("write address file: %s", strerror (errno));
+      if (write_file_atomic ("address", address, strlen (address)) < 0
+          || (own_dir && write_file_atomic ("socket-dir", sp.socket_dir, strlen (sp.socket_dir)) < 0))
+        errmsg = sc_xasprintf ("write the bundle's address: %s", strerror (errno));
       else if (existing)
         rc = 0;
       else
@@ -328,6 +337,9 @@ action_start (const shim_flags *f)
                 }
               else
                 fcntl (3, F_SETFD, 0);
+              /* where events go: the bootstrap params say it in 2.3 */
+              if (sp.ttrpc_address)
+                setenv ("TTRPC_ADDRESS", sp.ttrpc_address, 1);
               /* the daemon keeps the name it was installed under (ps, pidof):
                * exec the path containerd ran, not /proc/self/exe ("exe") */
               const char *exe = f->self && f->self[0] == '/' && access (f->self, X_OK) == 0
@@ -338,12 +350,12 @@ action_start (const shim_flags *f)
               int k = 0;
               argv[k++] = (char *) (exe == f->self ? base + 1 : REFSHIM_NAME);
               argv[k++] = (char *) "-namespace";
-              argv[k++] = (char *) f->ns;
+              argv[k++] = sp.ns;
               argv[k++] = (char *) "-id";
-              argv[k++] = (char *) f->id;
+              argv[k++] = sp.id;
               argv[k++] = (char *) "-address";
-              argv[k++] = (char *) (f->address ? f->address : "");
-              if (f->debug)
+              argv[k++] = sp.grpc_address;
+              if (sp.debug)
                 argv[k++] = (char *) "-debug";
               argv[k] = NULL;
               execve (exe, argv, environ);
@@ -368,19 +380,28 @@ action_start (const shim_flags *f)
     }
   if (rc == 0)
     {
-      /* only the address, no newline, nothing on stderr */
+      /* only the address, nothing on stderr: a protobuf BootstrapResult for
+       * containerd 2.3's protocol, else the plain address (no newline) */
       if (fault ("start-chatty"))
         fputs ("level=info msg=\"starting shim\"\n", stdout);
-      if (fault ("start-json-v3"))
+      if (sp.bootstrap && !fault ("bootstrap-plain-answer"))
+        {
+          size_t n = 0;
+          uint8_t *res = start_params_result (address, &n);
+          fwrite (res, 1, n, stdout);
+          free (res);
+        }
+      else if (fault ("start-json-v3"))
         printf ("{\"version\":3,\"address\":\"%s\",\"protocol\":\"ttrpc\"}", address);
       else
         fputs (address, stdout);
       fflush (stdout);
     }
+fail:
   free (path);
   free (address);
-fail:
   shim_options_release (&opts);
+  start_params_release (&sp);
   if (rc != 0)
     fprintf (stderr, "%s: %s", REFSHIM_RUNTIME, errmsg ? errmsg : "start failed");
   free (errmsg);
@@ -394,7 +415,7 @@ read_small_file (const char *path)
   if (fd < 0)
     return NULL;
   size_t n;
-  char *s = read_all (fd, 1 << 16, &n);
+  char *s = shim_read_all (fd, 1 << 16, &n);
   close (fd);
   s = sc_xrealloc (s, n + 1);
   s[n] = '\0';
@@ -481,15 +502,28 @@ action_delete (const shim_flags *f)
   group = group_id (bundle, f->id, &errmsg);
   if (group)
     {
-      char *path = socket_path (f->address, f->ns, group);
-      int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      struct sockaddr_un sa = { .sun_family = AF_UNIX };
-      snprintf (sa.sun_path, sizeof (sa.sun_path), "%s", path);
-      if (fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof (sa)) < 0 && errno == ECONNREFUSED)
-        unlink (path);
-      if (fd >= 0)
-        close (fd);
-      free (path);
+      /* the default directory, and the one containerd 2.3 named at start
+       * (kept in the bundle): only the name this group hashes to, only a
+       * socket, only when nobody accepts on it */
+      char *dirfile = sc_xasprintf ("%s/socket-dir", bundle);
+      char *dir2 = read_small_file (dirfile);
+      free (dirfile);
+      const char *dirs[] = { REFSHIM_SOCKET_DIR, dir2 && dir2[0] == '/' ? dir2 : NULL };
+      for (int d = 0; d < 2 && dirs[d]; d++)
+        {
+          char *path = socket_path (dirs[d], f->address, f->ns, group);
+          struct stat st;
+          int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+          struct sockaddr_un sa = { .sun_family = AF_UNIX };
+          snprintf (sa.sun_path, sizeof (sa.sun_path), "%s", path);
+          if (fd >= 0 && lstat (path, &st) == 0 && S_ISSOCK (st.st_mode)
+              && connect (fd, (struct sockaddr *) &sa, sizeof (sa)) < 0 && errno == ECONNREFUSED)
+            unlink (path);
+          if (fd >= 0)
+            close (fd);
+          free (path);
+        }
+      free (dir2);
       free (group);
     }
   free (errmsg);

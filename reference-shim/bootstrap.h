@@ -7,7 +7,11 @@
 
 #include "flags.h"
 
+#include <stddef.h>
+
 int action_start (const shim_flags *f);
+/* fd's bytes up to max (EINTR-safe; the caller frees), *len set */
+char *shim_read_all (int fd, size_t max, size_t *len);
 int action_delete (const shim_flags *f);
 
 #endif

@@ -15,6 +15,7 @@ typedef struct shim_flags
   const char *socket;         /* serve on this path instead of fd 3 */
   bool debug;
   bool version;
+  bool info;                  /* -info: print RuntimeInfo (containerd 2.x) */
   const char *action;         /* start, delete, or NULL (serve) */
   const char *self;           /* argv[0]: the path it was installed and run under */
 } shim_flags;

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "fault.h"
 #include "flags.h"
+#include "info.h"
 #include "ids.h"
 #include "log.h"
 
@@ -94,13 +95,15 @@ flags_parse (int argc, char **argv, shim_flags *f, char **errmsg)
           else
             *string_slot (f, nm) = argv[i] + (size_t) (val - nm) + (size_t) (name - a);
         }
-      else if (strcmp (nm, "debug") == 0 || strcmp (nm, "v") == 0)
+      else if (strcmp (nm, "debug") == 0 || strcmp (nm, "v") == 0 || strcmp (nm, "info") == 0)
         {
           bool b;
           if (parse_bool (val, &b) < 0)
             rc = -1, *errmsg = sc_xasprintf ("invalid boolean value \"%s\" for -%s", val, nm);
           else if (nm[0] == 'd')
             f->debug = b;
+          else if (nm[0] == 'i')
+            f->info = b;
           else
             f->version = b;
         }
@@ -151,6 +154,8 @@ main (int argc, char **argv)
 #endif
       return 0;
     }
+  if (f.info && !fault ("no-info"))
+    return action_info ();
   shim_logging.debug = f.debug;
   if ((f.ns == NULL || *f.ns == '\0') && !fault ("namespace-optional"))
     {

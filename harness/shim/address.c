@@ -1,10 +1,12 @@
 #include "address.h"
 
 #include <limits.h>
+#include "containerd/bootstrap/bootstrap.pb-c.h"
 #include "services.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <strings.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +41,52 @@ set_address (sc_shim_address *out, const char *addr, sc_error *err)
   return 0;
 }
 
+/* 2.3: containerd first decodes the whole (untrimmed) output as a
+ * BootstrapResult; a decode error sends it down the legacy path.  1 when
+ * it decoded (out filled or err set), 0 when it did not. */
+static int
+parse_protobuf (const char *output, size_t len, const sc_profile *p, sc_shim_address *out,
+                sc_error *err, int *rc)
+{
+  Containerd__Runtime__Bootstrap__V1__BootstrapResult *r
+    = containerd__runtime__bootstrap__v1__bootstrap_result__unpack (NULL, len,
+                                                                    (const uint8_t *) output);
+  if (r == NULL)
+    return 0;
+  out->protobuf = true;
+  out->output = sc_xstrdup ("");
+  out->version = r->version;
+  out->protocol = sc_xstrdup (r->protocol ? r->protocol : "");
+  *rc = 0;
+  if (r->version > p->max_json_version)
+    *rc = sc_error_make (err, 0, "BootstrapResult: unsupported shim version %d (containerd %s "
+                         "speaks up to %d)", r->version, p->name, p->max_json_version);
+  else if (strcasecmp (out->protocol, "ttrpc") != 0)
+    *rc = sc_error_make (err, 0, "BootstrapResult: protocol \"%s\" (%s)", out->protocol,
+                         out->protocol[0] ? "shimcheck speaks ttrpc"
+                                          : "empty: containerd refuses it as unexpected");
+  else if (r->address == NULL || r->address[0] == '\0')
+    *rc = sc_error_make (err, 0, "BootstrapResult decoded but carries no address (%zu bytes "
+                         "of output)", len);
+  else
+    {
+      out->task_service = r->version >= 3 ? SC_TASK_V3_SERVICE : SC_TASK_V2_SERVICE;
+      *rc = set_address (out, r->address, err);
+    }
+  containerd__runtime__bootstrap__v1__bootstrap_result__free_unpacked (r, NULL);
+  return 1;
+}
+
 int
-sc_shim_address_parse (const char *output, size_t len, sc_shim_address *out, sc_error *err)
+sc_shim_address_parse (const char *output, size_t len, const sc_profile *p,
+                       sc_shim_address *out, sc_error *err)
 {
   memset (out, 0, sizeof (*out));
+  if (p == NULL)
+    p = sc_profile_default ();
+  int prc = 0;
+  if (p->protobuf_result && len > 0 && parse_protobuf (output, len, p, out, err, &prc))
+    return prc;
   size_t b = 0, e = len;
   while (b < e && isspace ((unsigned char) output[b]))
     b++;
@@ -62,7 +106,7 @@ sc_shim_address_parse (const char *output, size_t len, sc_shim_address *out, sc_
         {
           json_t *v = json_object_get (root, "version");
           json_t *a = json_object_get (root, "address");
-          json_t *p = json_object_get (root, "protocol");
+          json_t *proto = json_object_get (root, "protocol");
           int rc = 0;
           out->json = true;
           if (v != NULL && !json_is_integer (v))
@@ -77,13 +121,19 @@ sc_shim_address_parse (const char *output, size_t len, sc_shim_address *out, sc_
               out->version = 2;
               return set_address (out, out->output, err);
             }
-          if (rc == 0 && out->version > 3)
-            rc = sc_error_make (err, 0, "bootstrap JSON: unsupported version %d", out->version);
+          /* 1.6 does not read JSON at all; it is accepted here as 1.7
+           * reads it, and bootstrap.containerd16-address judges it */
+          int max = p->max_json_version < 2 ? 3 : p->max_json_version;
+          if (rc == 0 && out->version > max)
+            rc = sc_error_make (err, 0,
+                                "bootstrap JSON: shim version %d, which containerd %s refuses "
+                                "(it speaks up to %d)",
+                                out->version, p->name, max);
           if (rc == 0 && (a == NULL || !json_is_string (a)))
             rc = sc_error_make (err, 0, "bootstrap JSON: \"address\" missing or not a string");
           if (rc == 0)
             {
-              out->protocol = sc_xstrdup (p && json_is_string (p) ? json_string_value (p)
+              out->protocol = sc_xstrdup (proto && json_is_string (proto) ? json_string_value (proto)
                                                                   : "ttrpc");
               if (strcmp (out->protocol, "ttrpc") != 0)
                 rc = sc_error_make (err, 0,

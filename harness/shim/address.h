@@ -1,7 +1,9 @@
-/* What a shim's `start` prints, read the way containerd reads it
- * (docs/shim-behaviour.md#start): a plain address, or JSON bootstrap params
- * {"version":2|3,"address":"…","protocol":"ttrpc"}.  An address without
- * "unix://" is an abstract socket name, as in containerd. */
+/* What a shim's `start` prints, read the way the profile's containerd reads
+ * it (docs/shim-behaviour.md#start, docs/containerd-versions.md): a plain
+ * address, JSON bootstrap params {"version":2|3,"address":"…","protocol":
+ * "ttrpc"} (1.7+; 1.6 gets them too, leniently, so the catalogue can judge),
+ * or a protobuf BootstrapResult (2.3, tried first on the raw bytes).  An
+ * address without "unix://" is an abstract socket name, as in containerd. */
 #ifndef SHIMCHECK_ADDRESS_H
 #define SHIMCHECK_ADDRESS_H
 
@@ -9,6 +11,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "profile.h"
 
 typedef struct sc_shim_address
 {
@@ -17,14 +20,17 @@ typedef struct sc_shim_address
   char *name;     /* socket path, or abstract name without the leading NUL */
   bool abstract;
   bool json;      /* printed as JSON bootstrap params */
+  bool protobuf;  /* printed as a protobuf BootstrapResult (2.3) */
   int version;    /* 2 for plain output */
   char *protocol; /* "ttrpc" */
   const char *task_service; /* v2 or v3 service name, from version */
 } sc_shim_address;
 
-/* Parses start's combined output.  Errors name the problem: empty output,
- * extra lines, unsupported version or protocol. */
-int sc_shim_address_parse (const char *output, size_t len, sc_shim_address *out, sc_error *err);
+/* Parses start's combined output as profile p's containerd does (NULL: the
+ * default profile).  Errors name the problem: empty output, extra lines, a
+ * version or protocol that containerd refuses. */
+int sc_shim_address_parse (const char *output, size_t len, const sc_profile *p,
+                           sc_shim_address *out, sc_error *err);
 void sc_shim_address_release (sc_shim_address *a);
 /* A blocking connect to the unix socket at path: the fd, or -1 with errno. */
 int sc_unix_connect (const char *path);

@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "containerd/bootstrap/bootstrap.pb-c.h"
 #include "pb.h"
+#include <jansson.h>
 
 extern char **environ;
 
@@ -93,7 +95,7 @@ build_env (const sc_shim *s)
     }
   env[k++] = sc_xstrdup ("GOMAXPROCS=2");
   env[k++] = sc_xasprintf ("TTRPC_ADDRESS=%s", s->ttrpc_address);
-  if (s->flavor >= SC_CONTAINERD_17)
+  if (s->profile->env_grpc_namespace)
     {
       env[k++] = sc_xasprintf ("GRPC_ADDRESS=%s", s->grpc_address);
       env[k++] = sc_xasprintf ("NAMESPACE=%s", s->ns);
@@ -136,6 +138,67 @@ build_argv (const sc_shim *s, const char *action)
   argv[k++] = sc_xstrdup (action);
   argv[k] = NULL;
   return argv;
+}
+
+/* 2.3 (pkg/shim/util.go Command): shims named like the v1 ones still get
+ * the raw options, everyone else a BootstrapParams */
+static bool
+gets_bootstrap_params (const sc_shim *s)
+{
+  const char *base = strrchr (s->shim, '/');
+  base = base ? base + 1 : s->shim;
+  return s->profile->bootstrap_params && strstr (base, "shim-runc-v1") == NULL
+         && strstr (base, "shim-runhcs-v1") == NULL;
+}
+
+/* what start gets on stdin */
+static void
+start_stdin (sc_shim *s, const sc_launch_opts *o)
+{
+  if (!gets_bootstrap_params (s))
+    {
+      if (o->options && o->options_len)
+        {
+          s->start_stdin = sc_xmalloc (o->options_len);
+          memcpy (s->start_stdin, o->options, o->options_len);
+          s->start_stdin_len = o->options_len;
+        }
+      return;
+    }
+  Containerd__Runtime__Bootstrap__V1__BootstrapParams bp
+    = CONTAINERD__RUNTIME__BOOTSTRAP__V1__BOOTSTRAP_PARAMS__INIT;
+  bp.instance_id = s->id;
+  bp.namespace_ = s->ns;
+  bp.log_level = s->debug ? CONTAINERD__RUNTIME__BOOTSTRAP__V1__LOG_LEVEL__LOG_LEVEL_DEBUG
+                          : CONTAINERD__RUNTIME__BOOTSTRAP__V1__LOG_LEVEL__LOG_LEVEL_INFO;
+  bp.containerd_version = (char *) s->profile->version_string;
+  bp.containerd_ttrpc_address = s->ttrpc_address;
+  bp.containerd_grpc_address = s->grpc_address;
+  bp.containerd_binary = s->publish_binary;
+  Containerd__Runtime__Bootstrap__V1__Extension ext
+    = CONTAINERD__RUNTIME__BOOTSTRAP__V1__EXTENSION__INIT;
+  Containerd__Runtime__Bootstrap__V1__Extension *exts[1] = { &ext };
+  Google__Protobuf__Any *any = NULL;
+  if (o->options && o->options_len)
+    {
+      any = google__protobuf__any__unpack (NULL, o->options_len, o->options);
+      if (any)
+        {
+          ext.value = any;
+          bp.extensions = exts;
+          bp.n_extensions = 1;
+        }
+    }
+  if (s->socket_dir)
+    {
+      bp.has_socket_dir_case = CONTAINERD__RUNTIME__BOOTSTRAP__V1__BOOTSTRAP_PARAMS__HAS_SOCKET_DIR_SOCKET_DIR;
+      bp.socket_dir = s->socket_dir;
+    }
+  s->start_stdin_len = containerd__runtime__bootstrap__v1__bootstrap_params__get_packed_size (&bp);
+  s->start_stdin = sc_xmalloc (s->start_stdin_len + 1);
+  containerd__runtime__bootstrap__v1__bootstrap_params__pack (&bp, s->start_stdin);
+  if (any)
+    google__protobuf__any__free_unpacked (any, NULL);
 }
 
 /* runs `<shim> <containerd flags> action` in the bundle, in its own process
@@ -194,7 +257,8 @@ sc_shim_start (sc_loop *loop, const sc_launch_opts *o, sc_shim **out, sc_error *
   s->publish_binary = sc_xstrdup (o->publish_binary ? o->publish_binary : "/usr/bin/containerd");
   s->own_dir = o->own_dir ? sc_xstrdup (o->own_dir) : NULL;
   s->debug = o->debug;
-  s->flavor = o->flavor ? o->flavor : SC_CONTAINERD_16;
+  s->profile = o->profile ? o->profile : sc_profile_default ();
+  s->socket_dir = o->socket_dir ? sc_xstrdup (o->socket_dir) : NULL;
   s->start_timeout_ms = o->start_timeout_ms > 0 ? o->start_timeout_ms : 5000;
   s->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 5000;
   s->delete_timeout_ms = o->delete_timeout_ms > 0 ? o->delete_timeout_ms : 10000;
@@ -205,7 +269,8 @@ sc_shim_start (sc_loop *loop, const sc_launch_opts *o, sc_shim **out, sc_error *
     return sc_error_wrap (err, "bundle %s", s->bundle);
 
   /* containerd uses CombinedOutput for start */
-  int rc = run_action (s, "start", o->options, o->options_len, true, s->start_timeout_ms,
+  start_stdin (s, o);
+  int rc = run_action (s, "start", s->start_stdin, s->start_stdin_len, true, s->start_timeout_ms,
                        &s->start, err);
   if (rc < 0)
     return sc_error_wrap (err, "shim start");
@@ -228,7 +293,7 @@ sc_shim_start (sc_loop *loop, const sc_launch_opts *o, sc_shim **out, sc_error *
   free (ex);
   if (rc < 0)
     return rc;
-  if (sc_shim_address_parse (s->start.out, s->start.out_len, &s->addr, err) < 0)
+  if (sc_shim_address_parse (s->start.out, s->start.out_len, s->profile, &s->addr, err) < 0)
     return sc_error_wrap (err, "shim start output");
   if (s->addr.abstract || !sc_shim_socket_allowed (s->addr.name, s->own_dir))
     return sc_error_make (err, 0,
@@ -239,6 +304,63 @@ sc_shim_start (sc_loop *loop, const sc_launch_opts *o, sc_shim **out, sc_error *
                                            : "a socket outside the shim socket directories",
                           SC_SHIM_SOCKET_ROOT);
   return 0;
+}
+
+/* writes a new file at path through a temp file and rename (as containerd's
+ * atomicfile): a symlink the shim planted at path is replaced, never followed */
+static int
+write_file_atomic (const char *path, const char *data, size_t len, mode_t mode, sc_error *err)
+{
+  char *tmp = sc_xasprintf ("%s.sc-tmp", path);
+  unlink (tmp);
+  int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  int rc = 0;
+  if (fd < 0)
+    rc = sc_error_make (err, errno, "create %s", tmp);
+  else
+    {
+      size_t off = 0;
+      while (rc == 0 && off < len)
+        {
+          ssize_t n = write (fd, data + off, len - off);
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n <= 0)
+            rc = sc_error_make (err, errno, "write %s", tmp);
+          else
+            off += (size_t) n;
+        }
+      if (close (fd) < 0 && rc == 0)
+        rc = sc_error_make (err, errno, "close %s", tmp);
+      if (rc == 0 && rename (tmp, path) < 0)
+        rc = sc_error_make (err, errno, "rename %s to %s", tmp, path);
+      if (rc < 0)
+        unlink (tmp);
+    }
+  free (tmp);
+  return rc;
+}
+
+/* containerd 2.x (core/runtime/v2/binary.go Start) saves the runtime path
+ * and the parsed start result in the bundle, for reloading after a restart */
+static int
+write_bootstrap_json (sc_shim *s, sc_error *err)
+{
+  json_t *j = json_pack ("{s:i, s:s, s:s}", "version", s->addr.version, "address",
+                         s->addr.address, "protocol", s->addr.protocol ? s->addr.protocol : "ttrpc");
+  char *text = j ? json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref (j);
+  char *path = sc_xasprintf ("%s/bootstrap.json", s->bundle);
+  char *bin = sc_xasprintf ("%s/shim-binary-path", s->bundle);
+  int rc = 0;
+  if (text == NULL || write_file_atomic (path, text, strlen (text), 0644, err) < 0
+      || write_file_atomic (bin, s->shim, strlen (s->shim), 0600, err) < 0)
+    rc = text == NULL ? sc_error_make (err, 0, "bootstrap.json: cannot encode the address")
+                      : sc_error_wrap (err, "as containerd %s does", s->profile->name);
+  free (text);
+  free (path);
+  free (bin);
+  return rc;
 }
 
 int
@@ -255,10 +377,23 @@ sc_shim_connect (sc_shim *s, sc_error *err)
                           s->connect_timeout_ms / 1000.0);
   sc_ttrpc_client_set_namespace (s->rpc, s->ns);
   s->task.rpc = s->rpc;
-  s->task.service = s->addr.task_service;
+  if (s->task.service == NULL)
+    s->task.service = s->addr.task_service;
   s->task.timeout_ms = 10000;
+  if (s->profile->writes_bootstrap_json && write_bootstrap_json (s, err) < 0)
+    return -1;
   sc_shim_identify (s);
   return 0;
+}
+
+bool
+sc_shim_downgrade (sc_shim *s)
+{
+  if (!s->profile->v3_fallback || s->task.service == NULL
+      || strcmp (s->task.service, SC_TASK_V3_SERVICE) != 0)
+    return false;
+  s->task.service = SC_TASK_V2_SERVICE;
+  return true;
 }
 
 void
@@ -429,5 +564,7 @@ sc_shim_free (sc_shim *s)
   free (s->ttrpc_address);
   free (s->publish_binary);
   free (s->own_dir);
+  free (s->socket_dir);
+  free (s->start_stdin);
   free (s);
 }

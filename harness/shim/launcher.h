@@ -1,7 +1,10 @@
-/* Launches a shim binary exactly as containerd 1.6/1.7/2.x does
- * (docs/shim-behaviour.md#start, #connect): the bundle's `log` FIFO created and drained,
- * `start` with containerd's argv/env/cwd and stdin, its output parsed as an
- * address, a ttrpc connection, and later the `delete` subcommand.  Every step
+/* Launches a shim binary exactly as one containerd version does (its
+ * sc_profile; docs/shim-behaviour.md#start, #connect, docs/containerd-versions.md):
+ * the bundle's `log` FIFO created and drained, `start` with that
+ * containerd's argv/env/cwd and stdin (runtime options, or 2.3's
+ * BootstrapParams), its output parsed as that containerd parses it, a ttrpc
+ * connection to the task service it advertised, bootstrap.json written as
+ * 2.x does, and later the `delete` subcommand.  Every step
  * has a deadline and an error naming the step; everything spawned is killed
  * and reaped on every path. */
 #ifndef SHIMCHECK_LAUNCHER_H
@@ -15,15 +18,9 @@
 #include "containerd/task/shim.pb-c.h"
 #include "loop.h"
 #include "proc.h"
+#include "profile.h"
 #include "task_client.h"
 #include "ttrpc_client.h"
-
-typedef enum sc_containerd_flavor
-{
-  SC_CONTAINERD_16 = 16, /* TTRPC_ADDRESS, GOMAXPROCS */
-  SC_CONTAINERD_17 = 17, /* + GRPC_ADDRESS, NAMESPACE, MAX_SHIM_VERSION=2 */
-  SC_CONTAINERD_20 = 20, /* same env as 1.7 */
-} sc_containerd_flavor;
 
 typedef struct sc_launch_opts
 {
@@ -35,9 +32,11 @@ typedef struct sc_launch_opts
   const char *ttrpc_address;   /* TTRPC_ADDRESS: where events go */
   const char *publish_binary;  /* -publish-binary; default /usr/bin/containerd */
   bool debug;                  /* -debug */
-  sc_containerd_flavor flavor; /* env to emulate; default 1.6 */
-  const void *options;         /* start's stdin: a packed google.protobuf.Any, or NULL */
+  const sc_profile *profile;   /* the containerd to act as; NULL: sc_profile_default () */
+  const void *options;         /* runtime options: a packed google.protobuf.Any, or NULL
+                                  (start's stdin, or a BootstrapParams extension in 2.3) */
   size_t options_len;
+  const char *socket_dir;      /* 2.3: BootstrapParams.socket_dir; NULL: unset */
   int64_t start_timeout_ms;    /* default 5000 */
   int64_t connect_timeout_ms;  /* default 5000 */
   int64_t delete_timeout_ms;   /* default 10000 */
@@ -50,7 +49,8 @@ typedef struct sc_shim
   sc_loop *loop;
   char *shim, *ns, *id, *bundle, *grpc_address, *ttrpc_address, *publish_binary, *own_dir;
   bool debug;
-  sc_containerd_flavor flavor;
+  const sc_profile *profile;
+  char *socket_dir;
   int64_t start_timeout_ms, connect_timeout_ms, delete_timeout_ms;
 
   /* log FIFO */
@@ -60,6 +60,8 @@ typedef struct sc_shim
   size_t log_len;
 
   /* start */
+  void *start_stdin;   /* the bytes start got on stdin */
+  size_t start_stdin_len;
   sc_run_result start;
   sc_shim_address addr;
 
@@ -77,9 +79,15 @@ typedef struct sc_shim
  * On failure *out is still set (with what was learned) so the caller can
  * report and free it. */
 int sc_shim_start (sc_loop *loop, const sc_launch_opts *o, sc_shim **out, sc_error *err);
-/* Dials the address; sets the namespace metadata; fills shim->task;
- * identifies the serving daemon (sc_shim_identify). */
+/* Dials the address; sets the namespace metadata; fills shim->task (the
+ * task service the shim advertised); writes <bundle>/bootstrap.json and
+ * shim-binary-path when the profile's containerd does; identifies the
+ * serving daemon (sc_shim_identify). */
 int sc_shim_connect (sc_shim *s, sc_error *err);
+/* containerd 2.x's fallback: a v3 Create answered Unimplemented, so it
+ * talks containerd.task.v2.Task to this shim from now on.  true if it
+ * switched (the profile does it and the shim was on v3). */
+bool sc_shim_downgrade (sc_shim *s);
 /* Remembers the pid Connect reported.  Nothing is ever signalled because a
  * shim named it: the daemon is identified by sc_shim_connect. */
 void sc_shim_track (sc_shim *s, pid_t reported_pid);

@@ -20,12 +20,12 @@ extra=$(comm -13 "$T/cases" "$T/listed")
 if [ -z "$missing$extra" ]; then pass=$((pass+1)); echo "ok - every case has a fault that must break it";
 else fail=$((fail+1)); echo "not ok - matrix and catalogue differ"; echo "#   not in the matrix: $missing"; echo "#   not in the catalogue: $extra"; fi
 
-run_one() { # id faults -> prints ok/not ok line
-  local id=$1 faults=$2 out
+run_one() { # id faults [containerd version] -> prints ok/not ok line
+  local id=$1 faults=$2 version=${3:-} out
   out=$(SHIMCHECK_FAULTS="$faults" timeout -k 5 120 "$SHIMCHECK" run --shim "$FAULTY" \
-          --filter "^${id//./\\.}\$" --timeout-scale 0.5 2>/dev/null)
+          ${version:+--containerd "$version"} --filter "^${id//./\\.}\$" --timeout-scale 0.5 2>/dev/null)
   if echo "$out" | grep -q "^not ok 1 - $id "; then
-    echo "ok - $id fails under $faults"
+    echo "ok - $id fails under $faults${version:+ (as containerd $version)}"
   elif echo "$out" | grep -q "^ok 1 - $id "; then
     echo "not ok - $id PASSES under $faults: the case cannot detect it"
   else
@@ -34,7 +34,7 @@ run_one() { # id faults -> prints ok/not ok line
 }
 export -f run_one
 export SHIMCHECK FAULTY
-grep -v '^#' "$TSV" | xargs -P "$JOBS" -L 1 bash -c 'run_one "$0" "$1"' >"$T/results"
+grep -v '^#' "$TSV" | xargs -P "$JOBS" -L 1 bash -c 'run_one "$0" "$1" "${2:-}"' >"$T/results"
 cat "$T/results"
 pass=$((pass + $(grep -c '^ok' "$T/results")))
 fail=$((fail + $(grep -c '^not ok' "$T/results")))
