@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# containerd-shim-ref-v1 under REAL containerd 1.6, driven by ctr, as a user
-# runs it.  A private daemon (own root, state and socket in a temp dir, stopped
-# by pid), its own namespace, a busybox image imported from a tarball.
-#   ctr_test.sh BUILD_BIN_DIR
+# containerd-shim-ref-v1 under a REAL containerd (1.6, Debian 12's, or a
+# version fetched by ci/containerd-versions.sh), driven by its own ctr, as a
+# user runs it.  A private daemon (own root, state and socket in a temp dir,
+# stopped by pid), its own namespace, a busybox image imported from a tarball.
+#   ctr_test.sh BUILD_BIN_DIR [CONTAINERD_VERSION]
 set -uo pipefail
 BIN=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -10,6 +11,7 @@ SHIM=$BIN/containerd-shim-ref-v1
 IMG=docker.io/shimcheck/busybox:latest
 T=$(mktemp -d /tmp/sc-ctrd.XXXXXX)
 NS=sc-ctr-$$
+CD_VERSION=${2:-}
 . "$HERE/lib.sh"
 
 # sockets of other runs are not ours to judge
@@ -103,6 +105,26 @@ expect "ctr task delete" $? ""
 ctr_ containers delete svc >/dev/null 2>&1
 wait "$EXECPID" 2>/dev/null
 
+# --- a containerd restart with a running task --------------------------------
+ctr_ run "${FIFO[@]}" -d "${RT[@]}" "$IMG" survivor sleep 3600 >/dev/null 2>&1
+tpid=$(ctr_ task ls 2>/dev/null | awk '$1=="survivor" {print $2}')
+expect "restart: task running before" $([ "$(status survivor)" = RUNNING ] && [ -n "$tpid" ]; echo $?) "status $(status survivor)"
+stop_containerd
+expect "restart: the task outlives containerd" $(kill -0 "$tpid" 2>/dev/null; echo $?) "pid $tpid gone"
+run_containerd
+expect "restart: containerd is back" $? "$(tail -5 "$T/containerd.log")"
+expect "restart: the task is RUNNING with the same pid" \
+  $([ "$(status survivor)" = RUNNING ] && [ "$(ctr_ task ls 2>/dev/null | awk '$1=="survivor" {print $2}')" = "$tpid" ]; echo $?) \
+  "$(ctr_ task ls 2>&1); $(tail -5 "$T/containerd.log")"
+out=$(ctr_ task exec "${FIFO[@]}" --exec-id r1 survivor sh -c 'echo after-restart; exit 4' 2>&1); rc=$?
+expect "restart: exec on the reloaded task (output, exit 4)" $([ $rc -eq 4 ] && echo "$out" | grep -qx after-restart; echo $?) "rc $rc: $out"
+ctr_ task kill -s SIGKILL survivor >/dev/null 2>&1
+for _ in $(seq 50); do [ "$(status survivor)" = STOPPED ] && break; sleep 0.1; done
+expect "restart: kill reaches it, its exit is seen (STOPPED)" $([ "$(status survivor)" = STOPPED ]; echo $?) "status $(status survivor)"
+ctr_ task delete survivor >/dev/null 2>&1
+expect "restart: delete" $? ""
+ctr_ containers delete survivor >/dev/null 2>&1
+
 # --- --runc-binary selects another runtime ----------------------------------
 ctr_ run "${FIFO[@]}" --rm --runtime io.containerd.runc.v2 --runc-binary "$T/runc-wrapper" "$IMG" wrapped sh -c 'exit 5' >/dev/null 2>&1; rc=$?
 expect "--runc-binary: task ran (exit 5)" $([ $rc -eq 5 ]; echo $?) "got $rc; $(tail -3 "$T/containerd.log")"
@@ -112,6 +134,10 @@ if command -v crun >/dev/null; then
   if [ $rc -eq 0 ] && echo "$out" | grep -qx crun-ok; then ok "--runc-binary crun runs a task"
   elif echo "$out" | grep -qiE "cgroup"; then
     skip "--runc-binary crun runs a task" "crun refuses this host's cgroup layout: $(echo "$out" | tail -1)"
+    ctr_ containers delete viacrun >/dev/null 2>&1
+  elif echo "$out" | grep -q "crun create failed: unknown version specified"; then
+    # crun 1.8 predates the OCI spec version containerd 2.x writes into config.json
+    skip "--runc-binary crun runs a task" "this crun does not know containerd ${CD_VERSION}'s OCI spec version: $(echo "$out" | tail -1)"
     ctr_ containers delete viacrun >/dev/null 2>&1
   else bad "--runc-binary crun runs a task" "rc $rc: $out"; fi
 else skip "--runc-binary crun runs a task" "crun not installed"; fi

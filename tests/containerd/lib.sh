@@ -1,8 +1,21 @@
-# Shared by the tests that run a private containerd 1.6 (ctr_test.sh,
+# Shared by the tests that run a private containerd (ctr_test.sh,
 # record_test.sh): TAP helpers, the daemon (own root, state and socket in $T,
 # stopped by pid), the busybox image, and a cleanup that leaves nothing.
-# The caller sets T (temp dir), NS (namespace), IMG and HERE, then sources this.
+# The caller sets T (temp dir), NS (namespace), IMG and HERE, and optionally
+# CD_VERSION (1.7, 2.1, ...: the containerd fetched by ci/containerd-versions.sh;
+# default: Debian 12's 1.6), then sources this.
 CPID=
+CD_VERSION=${CD_VERSION:-}
+CONTAINERD=containerd CTR=ctr CD_CONFIG_VERSION=2
+if [ -n "$CD_VERSION" ]; then
+  CD_PREFIX=$(bash "$HERE/../../ci/containerd-versions.sh" --list | awk -v v="$CD_VERSION" '$1==v {print $3}')
+  if [ -z "$CD_PREFIX" ] || [ ! -x "$CD_PREFIX/usr/bin/containerd" ]; then
+    echo "not ok - containerd $CD_VERSION is not fetched (ci/bootstrap.sh fetches it: ci/containerd-versions.sh)"
+    exit 1
+  fi
+  CONTAINERD=$CD_PREFIX/usr/bin/containerd CTR=$CD_PREFIX/usr/bin/ctr
+  case $CD_VERSION in 1.*) ;; *) CD_CONFIG_VERSION=3 ;; esac
+fi
 pass=0 fail=0 skipped=0
 
 ok() { pass=$((pass+1)); echo "ok - $1"; }
@@ -15,7 +28,7 @@ expect() { # name, condition exit status, detail
 cleanup() {
   # tasks first (as a user would), then the daemon by pid, then our leftovers
   if [ -n "$CPID" ] && kill -0 "$CPID" 2>/dev/null; then
-    c() { timeout -k 2 10 ctr -a "$T/c.sock" -n "$NS" "$@"; }
+    c() { timeout -k 2 10 "$CTR" -a "$T/c.sock" -n "$NS" "$@"; }
     for id in $(c task ls -q 2>/dev/null); do c task kill -s SIGKILL "$id" >/dev/null 2>&1; done
     sleep 0.3
     for id in $(c task ls -q 2>/dev/null); do c task delete -f "$id" >/dev/null 2>&1; done
@@ -36,25 +49,39 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ctr_() { timeout -k 5 60 ctr -a "$T/c.sock" -n "$NS" "$@"; }
+ctr_() { timeout -k 5 60 "$CTR" -a "$T/c.sock" -n "$NS" "$@"; }
 # ctr keeps a task's stdio fifos in /run/containerd/fifo unless told otherwise,
 # and leaves a detached exec's there: every run/exec of ours keeps them in $T
 FIFO=(--fifo-dir "$T/fifo")
 
+# the private daemon (again, after a stop): PATH starts with $T/bin
+run_containerd() {
+  PATH="$T/bin:$PATH" "$CONTAINERD" --config "$T/config.toml" >>"$T/containerd.log" 2>&1 &
+  CPID=$!
+  for _ in $(seq 100); do [ -S "$T/c.sock" ] && ctr_ version >/dev/null 2>&1 && break; sleep 0.1; done
+  ctr_ version >/dev/null 2>&1
+}
+
+# stops the daemon by pid (its shims live on, as in a containerd restart)
+stop_containerd() {
+  kill "$CPID" 2>/dev/null
+  for _ in $(seq 100); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$CPID" 2>/dev/null && kill -9 "$CPID"
+  wait "$CPID" 2>/dev/null
+  CPID=
+}
+
 # start_containerd: a private daemon whose PATH starts with $T/bin
 start_containerd() {
   cat >"$T/config.toml" <<CFG
-version = 2
+version = $CD_CONFIG_VERSION
 root = "$T/root"
 state = "$T/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime", "io.containerd.cri.v1.images"]
 [grpc]
   address = "$T/c.sock"
 CFG
-  PATH="$T/bin:$PATH" containerd --config "$T/config.toml" >"$T/containerd.log" 2>&1 &
-  CPID=$!
-  for _ in $(seq 100); do [ -S "$T/c.sock" ] && break; sleep 0.1; done
-  ctr_ version >/dev/null 2>&1; expect "private containerd is up" $? "$(tail -5 "$T/containerd.log")"
+  run_containerd; expect "private containerd ${CD_VERSION:-1.6} is up ($("$CONTAINERD" --version | awk '{print $3}'))" $? "$(tail -5 "$T/containerd.log")"
   python3 "$HERE/mkimage.py" "$T/img.tar" "$IMG" && ctr_ images import "$T/img.tar" >/dev/null 2>&1
   expect "busybox image imported" $? ""
 }
