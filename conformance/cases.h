@@ -200,6 +200,9 @@
   /* io */                                                                                         \
   X (io_stdin_cat_closeio, "io.stdin-cat-closeio", SC_MUST, 0,                                     \
      "stdin reaches cat; CloseIO then EOF ends it", "TestContainerCloseIO (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#stdio") \
+  X (io_exec_stdin_closeio, "io.exec-stdin-closeio", SC_MUST, 0,                                 \
+     "an exec's stdin reaches it; CloseIO with its exec id gives it EOF",                          \
+     "TestContainerAttachProcess (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#other-calls") \
   X (io_no_stdin, "io.no-stdin", SC_MUST, 0, "a task without stdin runs and CloseIO is a no-op",   \
      "TestContainerNoSTDIN (containerd v1.7.24 integration/client/container_test.go)")             \
   X (io_stdout_stderr_separated, "io.stdout-stderr-separated", SC_MUST, 0,                         \

@@ -70,6 +70,35 @@ CASE (io_stdin_cat_closeio)
   t_io_close (&io);
 }
 
+CASE (io_exec_stdin_closeio)
+{
+  /* what `ctr task exec` does: stdin, stdout and stderr FIFOs, then CloseIO
+   * of the exec's stdin at EOF */
+  t_running (t, "c1", NULL);
+  static const char *const a[] = { "cat", NULL };
+  sc_io io;
+  t_io (t, "e1", true, true, &io);
+  T_OK (t, t_exec (t, "c1", "e1", a, &io, false, NULL), "Exec with stdin");
+  T_OK (t, t_start (t, "c1", "e1", NULL, NULL), "exec Start");
+  const char line[] = "through exec stdin\n";
+  T_REQUIRE (t, write (io.in_fd, line, sizeof (line) - 1) == (ssize_t) sizeof (line) - 1, "write stdin");
+  Containerd__Task__V2__CloseIORequest c = CONTAINERD__TASK__V2__CLOSE_IOREQUEST__INIT;
+  c.id = (char *) "c1";
+  c.exec_id = (char *) "e1";
+  c.stdin = true;
+  T_OK (t, t_rpc (t, "CloseIO", &c.base, NULL, NULL), "CloseIO of the exec");
+  close (io.in_fd);
+  io.in_fd = -1;
+  char *out = t_io_read (t, io.out_fd, 10000, NULL);
+  uint32_t st = 0;
+  T_OK (t, t_wait (t, "c1", "e1", &st, NULL, NULL), "exec Wait");
+  t_note (t, "the exec's cat echoed \"%s\" and exited %u after CloseIO", out, st);
+  T_REQUIRE (t, strcmp (out, line) == 0, "the exec's stdin did not come back out");
+  T_REQUIRE (t, st == 0, "the exec's cat did not see EOF (exit %u)", st);
+  free (out);
+  t_io_close (&io);
+}
+
 CASE (io_no_stdin)
 {
   static const char *const a[] = { "sh", "-c", "echo no-stdin; cat", NULL };

@@ -619,7 +619,8 @@ t_wait_async (sc_t *t, const char *id, const char *exec_id, sc_waiter *w)
   size_t len;
   uint8_t *buf = sc_pb_pack (&r.base, &len);
   t_log (t, "-> Wait (async) id:%s exec_id:%s", id, exec_id ? exec_id : "");
-  sc_call_opts o = { .timeout_ms = t_ms (t, 60000) };
+  /* containerd's Wait carries no deadline: ours stays local */
+  sc_call_opts o = { .timeout_ms = t_ms (t, 60000), .local_deadline = true };
   sc_ttrpc_call_async (t->shim->rpc, t->shim->task.service, "Wait", buf, len, &o, waiter_cb, w);
   free (buf);
 }

@@ -7,8 +7,11 @@
  *   shimcheck record-shim --real REAL --out DIR -- SHIM-ARGS...
  *     what the wrapper runs.  `start`: runs REAL's start with the same
  *     arguments, environment and stdin, starts a detached proxy in front of
- *     the address REAL printed and prints the proxy's address instead.
- *     Every other action (delete) is REAL's own (exec).
+ *     the address REAL printed and prints the proxy's address instead, in
+ *     the form REAL used (plain, JSON version N, or a protobuf
+ *     BootstrapResult).  Every other action (delete) is REAL's own (exec).
+ *     Each invocation is also logged (argv, environment, stdin, output, the
+ *     bundle's files) in DIR/invocations.jsonl, one JSON object a line.
  *
  * The proxy relays bytes unchanged and, per direction, reassembles frames:
  *   DIR/frames.bin      every frame: dir u8 (0 containerd->shim, 1 back),
@@ -32,8 +35,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <jansson.h>
+
 #include "address.h"
 #include "cli.h"
+#include "containerd/bootstrap/bootstrap.pb-c.h"
 #include "frame.h"
 #include "pb.h"
 #include "proc.h"
@@ -44,6 +51,7 @@
 #include "services.h"
 
 #define MAX_PENDING 256
+#define SC_RECORD_SOCKET_DIR "/run/containerd/sc-rec"
 
 typedef struct side side;
 typedef struct pair pair;
@@ -332,21 +340,162 @@ proxy_main (const char *listen_path, const char *out)
   _exit (0);
 }
 
+extern char **environ;
+
+static char *
+hex (const void *data, size_t len)
+{
+  char *h = sc_xmalloc (2 * len + 1);
+  for (size_t i = 0; i < len; i++)
+    snprintf (h + 2 * i, 3, "%02x", ((const uint8_t *) data)[i]);
+  h[2 * len] = '\0';
+  return h;
+}
+
+/* one line of DIR/invocations.jsonl: how containerd ran the shim */
+static void
+log_invocation (const char *out, const char *action, char **args, const void *in, size_t in_len,
+                const void *output, size_t out_len)
+{
+  json_t *j = json_object ();
+  json_object_set_new (j, "action", json_string (action));
+  json_t *argv = json_array ();
+  for (int i = 1; args[i]; i++)
+    json_array_append_new (argv, json_stringn (args[i], strlen (args[i])));
+  json_object_set_new (j, "argv", argv);
+  /* every name, and the values of those containerd sets for shims */
+  static const char *const ours[] = { "TTRPC_ADDRESS", "GRPC_ADDRESS", "NAMESPACE",
+                                      "MAX_SHIM_VERSION", "GOMAXPROCS", "SCHED_CORE", NULL };
+  json_t *names = json_array (), *values = json_object ();
+  for (char **e = environ; *e; e++)
+    {
+      const char *eq = strchr (*e, '=');
+      if (eq == NULL)
+        continue;
+      char *name = sc_xstrndup (*e, (size_t) (eq - *e));
+      json_array_append_new (names, json_string (name));
+      for (int k = 0; ours[k]; k++)
+        if (strcmp (ours[k], name) == 0)
+          json_object_set_new (values, name, json_string (eq + 1));
+      free (name);
+    }
+  json_object_set_new (j, "env_names", names);
+  json_object_set_new (j, "env", values);
+  char *h = hex (in, in_len);
+  json_object_set_new (j, "stdin_hex", json_string (h));
+  free (h);
+  if (output)
+    {
+      h = hex (output, out_len);
+      json_object_set_new (j, "output_hex", json_string (h));
+      free (h);
+    }
+  char cwd[PATH_MAX] = "";
+  if (getcwd (cwd, sizeof (cwd)) == NULL)
+    cwd[0] = '\0';
+  json_object_set_new (j, "cwd", json_string (cwd));
+  json_t *files = json_array ();
+  DIR *d = opendir (".");
+  for (struct dirent *de; d && (de = readdir (d)) != NULL;)
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      json_array_append_new (files, json_string (de->d_name));
+  if (d)
+    closedir (d);
+  json_object_set_new (j, "bundle_files", files);
+  /* the small files containerd and the shim leave there for each other */
+  static const char *const texts[] = { "address", "bootstrap.json", "shim-binary-path", NULL };
+  json_t *tx = json_object ();
+  for (int k = 0; texts[k]; k++)
+    {
+      int fd = open (texts[k], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      char buf[4096];
+      ssize_t n = fd >= 0 ? read (fd, buf, sizeof (buf)) : -1;
+      if (fd >= 0)
+        close (fd);
+      if (n >= 0)
+        json_object_set_new (tx, texts[k], json_stringn (buf, (size_t) n));
+    }
+  json_object_set_new (j, "bundle_texts", tx);
+  char *line = json_dumps (j, JSON_COMPACT | JSON_ENSURE_ASCII);
+  json_decref (j);
+  char *path = sc_xasprintf ("%s/invocations.jsonl", out);
+  int fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd >= 0 && line)
+    {
+      size_t l = strlen (line);
+      line[l] = '\n'; /* one write: lines of concurrent wrappers never interleave */
+      if (write (fd, line, l + 1) < 0)
+        {
+          /* the recording is best effort: the shim works without it */
+        }
+    }
+  if (fd >= 0)
+    close (fd);
+  free (path);
+  free (line);
+}
+
+/* the proxy's address, in the form the real shim answered */
+static void
+print_answer (const sc_shim_address *a, const char *proxy_address)
+{
+  if (a->protobuf)
+    {
+      Containerd__Runtime__Bootstrap__V1__BootstrapResult r
+        = CONTAINERD__RUNTIME__BOOTSTRAP__V1__BOOTSTRAP_RESULT__INIT;
+      r.version = a->version;
+      r.address = (char *) proxy_address;
+      r.protocol = a->protocol;
+      size_t n = 0;
+      uint8_t *b = sc_pb_pack (&r.base, &n);
+      fwrite (b, 1, n, stdout);
+      free (b);
+    }
+  else if (a->json)
+    printf ("{\"version\":%d,\"address\":\"%s\",\"protocol\":\"%s\"}", a->version, proxy_address,
+            a->protocol);
+  else
+    fputs (proxy_address, stdout);
+  fflush (stdout);
+}
+
 /* the wrapper's `start`: the real start, then a proxy in front of it */
 static int
 record_start (const char *real, const char *out, char **args)
 {
-  int pipefd[2];
-  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+  /* stdin is recorded, then handed to the real start unchanged */
+  size_t in_len = 0, in_cap = 4096;
+  uint8_t *in = sc_xmalloc (in_cap);
+  for (ssize_t k; (k = read (0, in + in_len, in_cap - in_len)) != 0;)
+    {
+      if (k < 0 && errno == EINTR)
+        continue;
+      if (k < 0)
+        break;
+      in_len += (size_t) k;
+      if (in_len == in_cap && in_cap < (1u << 20))
+        in = sc_xrealloc (in, in_cap *= 2);
+      else if (in_len == in_cap)
+        break;
+    }
+  int inpipe[2], pipefd[2];
+  if (pipe2 (pipefd, O_CLOEXEC) < 0 || pipe2 (inpipe, O_CLOEXEC) < 0)
     return 1;
   pid_t pid = fork ();
   if (pid == 0)
     {
       dup2 (pipefd[1], 1);
+      dup2 (inpipe[0], 0);
       execv (real, args);
       _exit (127);
     }
   close (pipefd[1]);
+  close (inpipe[0]);
+  if (in_len && write (inpipe[1], in, in_len) < 0)
+    {
+      /* the real start did not read it: its answer says why */
+    }
+  close (inpipe[1]);
   char buf[4096];
   size_t len = 0;
   ssize_t n;
@@ -356,6 +505,8 @@ record_start (const char *real, const char *out, char **args)
   int st = 0;
   waitpid (pid, &st, 0);
   buf[len] = '\0';
+  log_invocation (out, "start", args, in, in_len, buf, len);
+  free (in);
   sc_shim_address a;
   sc_error err = SC_ERROR_INIT;
   if (!WIFEXITED (st) || WEXITSTATUS (st) != 0 || sc_shim_address_parse (buf, len, sc_profile_find ("2.3"), &a, &err) < 0
@@ -367,8 +518,10 @@ record_start (const char *real, const char *out, char **args)
       return WIFEXITED (st) ? WEXITSTATUS (st) : 1;
     }
   R.upstream = sc_xstrdup (a.name);
-  mkdir ("/run/shimcheck-rec", 0700);
-  char *listen_path = sc_xasprintf ("/run/shimcheck-rec/%d.sock", (int) getpid ());
+  /* under containerd's state directory, where shim sockets belong */
+  mkdir ("/run/containerd", 0711);
+  mkdir (SC_RECORD_SOCKET_DIR, 0700);
+  char *listen_path = sc_xasprintf (SC_RECORD_SOCKET_DIR "/%d.sock", (int) getpid ());
   unlink (listen_path);
   R.listen_fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -392,8 +545,9 @@ record_start (const char *real, const char *out, char **args)
       proxy_main (listen_path, out);
     }
   close (R.listen_fd);
-  printf ("unix://%s", listen_path);
-  fflush (stdout);
+  char *proxy_address = sc_xasprintf ("unix://%s", listen_path);
+  print_answer (&a, proxy_address);
+  free (proxy_address);
   sc_shim_address_release (&a);
   free (listen_path);
   return 0;
@@ -430,6 +584,7 @@ cmd_record_shim (int argc, char **argv)
   const char *action = argc > i ? argv[argc - 1] : NULL;
   if (action == NULL || strcmp (action, "start") != 0)
     {
+      log_invocation (out, action ? action : "(none)", args, "", 0, NULL, 0);
       execv (real, args);
       fprintf (stderr, "shimcheck record: exec %s: %s\n", real, strerror (errno));
       return 127;

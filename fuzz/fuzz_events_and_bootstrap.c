@@ -1,6 +1,7 @@
 /* Fuzz target: the envelopes and side channels around the task payloads.
  * The first byte picks the parser: start's output (plain / abstract / JSON
- * bootstrap), an Events/Forward request (envelope + Any payload by type URL),
+ * bootstrap / 2.3's protobuf BootstrapResult, read as every containerd
+ * profile reads it), `-info`'s RuntimeInfo, an Events/Forward request (envelope + Any payload by type URL),
  * the `delete` binary's raw DeleteResponse, a ttrpc Response body (our status
  * decoder must say what an independent decode says), or a ttrpc Request body
  * (a decoded envelope re-encodes to one with the same service and method). */
@@ -12,6 +13,7 @@
 #include "check.h"
 #include "containerd/events/service.pb-c.h"
 #include "containerd/task/shim.pb-c.h"
+#include "containerd/types/introspection.pb-c.h"
 #include "pb.h"
 #include "status.h"
 #include "ttrpc/ttrpc.pb-c.h"
@@ -51,7 +53,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   if (size < 1)
     return 0;
-  uint8_t mode = data[0] % 5;
+  uint8_t mode = data[0] % 6;
   data++;
   size--;
   switch (mode)
@@ -124,6 +126,33 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             ttrpc__response__free_unpacked (resp, NULL);
           }
         sc_rpc_result_release (&r);
+        break;
+      }
+    case 5:
+      {
+        /* what `<shim> -info` printed, as bootstrap.info-flag reads it: a
+         * decoded RuntimeInfo re-encodes to one that decodes to the same
+         * name, version and option/feature types */
+        Containerd__Types__RuntimeInfo *info = containerd__types__runtime_info__unpack (NULL, size, data);
+        if (info == NULL)
+          break;
+        drop_unknown_fields (&info->base);
+        char *d = sc_pb_describe (&info->base);
+        free (d);
+        size_t n = 0;
+        uint8_t *again = sc_pb_pack (&info->base, &n);
+        Containerd__Types__RuntimeInfo *back = containerd__types__runtime_info__unpack (NULL, n, again);
+        CHECK (back != NULL);
+        CHECK (strcmp (back->name, info->name) == 0);
+        CHECK ((back->version == NULL) == (info->version == NULL));
+        CHECK (back->version == NULL || strcmp (back->version->version, info->version->version) == 0);
+        CHECK ((back->options == NULL) == (info->options == NULL));
+        CHECK (back->options == NULL || strcmp (back->options->type_url, info->options->type_url) == 0);
+        CHECK ((back->features == NULL) == (info->features == NULL));
+        CHECK (back->n_annotations == info->n_annotations);
+        containerd__types__runtime_info__free_unpacked (back, NULL);
+        containerd__types__runtime_info__free_unpacked (info, NULL);
+        free (again);
         break;
       }
     default:

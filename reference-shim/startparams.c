@@ -132,8 +132,16 @@ start_params_read (const shim_flags *f, const uint8_t *in, size_t len, start_par
     containerd__runtime__bootstrap__v1__bootstrap_params__free_unpacked (b, NULL);
   if (rc == 0 && (p->ns == NULL || *p->ns == '\0'))
     {
-      *errmsg = sc_xstrdup ("shim namespace cannot be empty");
-      rc = -1;
+      if (fault ("namespace-optional"))
+        {
+          free (p->ns);
+          p->ns = sc_xstrdup ("");
+        }
+      else
+        {
+          *errmsg = sc_xstrdup ("shim namespace cannot be empty");
+          rc = -1;
+        }
     }
   if (rc == 0 && (p->id == NULL || !valid_id (p->id, errmsg)))
     {

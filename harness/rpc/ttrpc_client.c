@@ -308,7 +308,7 @@ sc_ttrpc_call_async (sc_ttrpc_client *c, const char *service, const char *method
   req.payload.data = (uint8_t *) payload;
   req.payload.len = len;
   int64_t timeout_ms = opts ? opts->timeout_ms : 0;
-  if (timeout_ms > 0)
+  if (timeout_ms > 0 && !(opts && opts->local_deadline))
     req.timeout_nano = timeout_ms * 1000000;
 
   const char *ns = (opts && opts->ns) ? opts->ns : c->ns;

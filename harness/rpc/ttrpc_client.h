@@ -23,6 +23,8 @@ typedef struct sc_kv
 typedef struct sc_call_opts
 {
   int64_t timeout_ms;      /* 0: no deadline (and timeout_nano not sent) */
+  bool local_deadline;     /* enforce timeout_ms here only: send no timeout_nano (as
+                              containerd, whose task calls carry no deadline) */
   const char *ns;          /* overrides the client's namespace; "" sends none */
   const sc_kv *metadata;   /* extra metadata */
   size_t n_metadata;

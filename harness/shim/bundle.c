@@ -146,6 +146,23 @@ sc_bundle_create (const char *state, const char *ns, const char *id, const json_
   char *rootfs = sc_xasprintf ("%s/rootfs", b);
   rc = mkdir_p (rootfs, 0711, err);
   free (rootfs);
+  if (rc == 0)
+    {
+      /* as containerd (runtime/v2/bundle.go): a work directory under its
+       * root, <root>/<ns>/<id> (0711), linked from the bundle as `work`;
+       * our root is the state directory's sibling "root" */
+      const char *slash = strrchr (state, '/');
+      char *root = slash ? sc_xasprintf ("%.*s/root", (int) (slash - state), state)
+                         : sc_xstrdup ("root");
+      char *work = sc_xasprintf ("%s/%s/%s", root, ns, id);
+      char *link = sc_xasprintf ("%s/work", b);
+      rc = mkdir_p (work, 0711, err);
+      if (rc == 0 && symlink (work, link) < 0 && errno != EEXIST)
+        rc = sc_error_make (err, errno, "symlink %s -> %s", link, work);
+      free (root);
+      free (work);
+      free (link);
+    }
   if (rc == 0 && spec != NULL)
     {
       /* as containerd does: cgroupsPath "/<namespace>/<id>" unless the spec

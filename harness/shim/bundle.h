@@ -15,8 +15,9 @@
 int sc_rootfs_busybox (const char *dir, const char *busybox, sc_error *err);
 
 /* Creates <state>/<ns>/<id>/ with config.json from spec (not validated: tests
- * write broken ones on purpose) and an empty rootfs/ (0711).  Returns the
- * bundle path (heap) in *path. */
+ * write broken ones on purpose), an empty rootfs/ (0711) and, as containerd
+ * does, `work`: a symlink to <state>/../root/<ns>/<id>.  Returns the bundle
+ * path (heap) in *path. */
 int sc_bundle_create (const char *state, const char *ns, const char *id, const json_t *spec,
                       char **path, sc_error *err);
 

@@ -341,26 +341,30 @@ write_file_atomic (const char *path, const char *data, size_t len, mode_t mode, 
   return rc;
 }
 
-/* containerd 2.x (core/runtime/v2/binary.go Start) saves the runtime path
- * and the parsed start result in the bundle, for reloading after a restart */
+/* what containerd writes in the bundle once start answered
+ * (runtime/v2/binary.go Start, every version): the runtime's path in
+ * shim-binary-path; 2.x also the parsed start result in bootstrap.json, for
+ * reloading after a restart */
 static int
-write_bootstrap_json (sc_shim *s, sc_error *err)
+write_bundle_files (sc_shim *s, sc_error *err)
 {
-  json_t *j = json_pack ("{s:i, s:s, s:s}", "version", s->addr.version, "address",
-                         s->addr.address, "protocol", s->addr.protocol ? s->addr.protocol : "ttrpc");
-  char *text = j ? json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-  json_decref (j);
-  char *path = sc_xasprintf ("%s/bootstrap.json", s->bundle);
   char *bin = sc_xasprintf ("%s/shim-binary-path", s->bundle);
-  int rc = 0;
-  if (text == NULL || write_file_atomic (path, text, strlen (text), 0644, err) < 0
-      || write_file_atomic (bin, s->shim, strlen (s->shim), 0600, err) < 0)
-    rc = text == NULL ? sc_error_make (err, 0, "bootstrap.json: cannot encode the address")
-                      : sc_error_wrap (err, "as containerd %s does", s->profile->name);
-  free (text);
-  free (path);
+  int rc = write_file_atomic (bin, s->shim, strlen (s->shim), 0600, err);
   free (bin);
-  return rc;
+  if (rc == 0 && s->profile->writes_bootstrap_json)
+    {
+      json_t *j = json_pack ("{s:i, s:s, s:s}", "version", s->addr.version, "address",
+                             s->addr.address, "protocol",
+                             s->addr.protocol ? s->addr.protocol : "ttrpc");
+      char *text = j ? json_dumps (j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+      json_decref (j);
+      char *path = sc_xasprintf ("%s/bootstrap.json", s->bundle);
+      rc = text ? write_file_atomic (path, text, strlen (text), 0644, err)
+                : sc_error_make (err, 0, "bootstrap.json: cannot encode the address");
+      free (text);
+      free (path);
+    }
+  return rc < 0 ? sc_error_wrap (err, "as containerd %s does", s->profile->name) : 0;
 }
 
 int
@@ -375,12 +379,14 @@ sc_shim_connect (sc_shim *s, sc_error *err)
       < 0)
     return sc_error_wrap (err, "connect to shim address %s within %.1f s", s->addr.address,
                           s->connect_timeout_ms / 1000.0);
-  sc_ttrpc_client_set_namespace (s->rpc, s->ns);
+  /* containerd 1.x's task requests carry no namespace metadata, 2.x's do */
+  if (s->profile->namespace_metadata)
+    sc_ttrpc_client_set_namespace (s->rpc, s->ns);
   s->task.rpc = s->rpc;
   if (s->task.service == NULL)
     s->task.service = s->addr.task_service;
   s->task.timeout_ms = 10000;
-  if (s->profile->writes_bootstrap_json && write_bootstrap_json (s, err) < 0)
+  if (write_bundle_files (s, err) < 0)
     return -1;
   sc_shim_identify (s);
   return 0;

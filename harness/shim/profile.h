@@ -29,6 +29,9 @@ typedef struct sc_profile
   /* after connecting: writes <bundle>/bootstrap.json and shim-binary-path
    * (2.x; 1.x rely on the shim's <bundle>/address) */
   bool writes_bootstrap_json;
+  /* task requests carry the containerd-namespace-ttrpc metadata (2.x; 1.6
+   * and 1.7 send none: recorded, not documented) */
+  bool namespace_metadata;
   /* a v3 Create answered Unimplemented: containerd retries it on v2 (2.x) */
   bool v3_fallback;
   /* runs `<shim> -info` (2.x, for runtimes that need their features) */

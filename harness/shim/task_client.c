@@ -22,7 +22,8 @@ sc_task_call_timeout (sc_task_client *tc, const char *method, const ProtobufCMes
   const ProtobufCMethodDescriptor *md = sc_task_method (method);
   size_t len = 0;
   uint8_t *payload = req ? sc_pb_pack (req, &len) : sc_xmalloc (1);
-  sc_call_opts opts = { .timeout_ms = timeout_ms < 0 ? tc->timeout_ms : timeout_ms };
+  sc_call_opts opts = { .timeout_ms = timeout_ms < 0 ? tc->timeout_ms : timeout_ms,
+                        .local_deadline = !tc->wire_deadlines && strcmp (method, "Shutdown") != 0 };
   sc_ttrpc_call_sync (tc->rpc, tc->service, method, payload, len, &opts, res);
   free (payload);
   if (res->code == 0 && resp && md)

@@ -14,6 +14,9 @@ typedef struct sc_task_client
   sc_ttrpc_client *rpc;
   const char *service;        /* SC_TASK_V2_SERVICE or SC_TASK_V3_SERVICE */
   int64_t timeout_ms;         /* per call; 0 = none */
+  bool wire_deadlines;        /* send every call's deadline as timeout_nano; false: as
+                                 containerd, only Shutdown's goes on the wire, the
+                                 others are enforced here */
   void (*trace) (const char *line, void *data); /* optional transcript sink */
   void *trace_data;
 } sc_task_client;

@@ -31,7 +31,8 @@ ctr_ task delete rec2 >/dev/null 2>&1
 expect "kill and delete through the proxy" $? ""
 ctr_ containers delete rec2 >/dev/null 2>&1
 # the shims shut down; their proxies notice and exit
-for _ in $(seq 50); do ls /run/shimcheck-rec/*.sock >/dev/null 2>&1 || break; sleep 0.2; done
+ours() { for s in $(awk '/^-- proxy / {print $3}' "$T/rec/transcript.txt" 2>/dev/null); do [ -S "$s" ] && echo "$s"; done; }
+for _ in $(seq 50); do [ -z "$(ours)" ] && break; sleep 0.2; done
 
 tr=$T/rec/transcript.txt
 for m in Create Start Wait Exec Kill Delete Shutdown; do
@@ -66,6 +67,8 @@ expect "the recorded requests replay through the task_dispatch target" $? ""
 # SHIMCHECK_KEEP_RECORDING=DIR keeps the recording (corpora/make_records.py
 # --import-recording turns it into seeds)
 [ -n "${SHIMCHECK_KEEP_RECORDING:-}" ] && cp -r "$T/rec" "$SHIMCHECK_KEEP_RECORDING"
-ls /run/shimcheck-rec/*.sock >/dev/null 2>&1; expect "no proxy left behind" $([ $? -ne 0 ]; echo $?) "$(ls /run/shimcheck-rec/)"
+# our proxies (the transcript names each one's socket), not other runs
+left=$(for s in $(awk '/^-- proxy / {print $3}' "$tr"); do [ -S "$s" ] && echo "$s"; done)
+expect "no proxy left behind" $([ -z "$left" ]; echo $?) "$left"
 echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ]
