@@ -63,19 +63,7 @@ if [ "${#need[@]}" -eq 0 ]; then
   exit 0
 fi
 
-uri=""
-for f in /etc/apt/sources.list.d/*.sources; do
-  [ -f "$f" ] || continue
-  uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' "$f")
-  [ -n "$uri" ] && break
-done
-if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
-  uri=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /:\/\//) { print $i; exit } }' /etc/apt/sources.list)
-fi
-if [ -z "$uri" ]; then
-  echo "containerd-versions: cannot find the Debian archive in this machine's apt configuration" >&2
-  exit 1
-fi
+uri=$(bash "$(dirname "$0")/debian-archive.sh")
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -f "$keyring" ] || { echo "containerd-versions: $keyring missing (package debian-archive-keyring)" >&2; exit 1; }
 

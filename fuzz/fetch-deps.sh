@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Fetches the sources of protobuf-c and jansson (the versions Debian 12 ships)
-# from Debian's archive, checks their sha256 against Debian's .dsc, and
+# from Debian's archive (the one apt is configured with), checks their sha256 against Debian's .dsc, and
 # unpacks them as DIR/protobuf-c and DIR/jansson.  Fuzz builds compile them
 # in (-DSHIMCHECK_DEPS_SRC=DIR) so the decoders are instrumented too: an
 # uninstrumented protobuf-c makes a fuzzer fast and blind.
 # Usage: fuzz/fetch-deps.sh DIR      (idempotent; nothing is committed)
 set -euo pipefail
 dir=${1:?usage: fetch-deps.sh DIR}
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# the archive this machine's apt uses (DEBIAN_MIRROR overrides it)
+mirror=${DEBIAN_MIRROR:-$(bash "$(dirname "$0")/../ci/debian-archive.sh")}
 mkdir -p "$dir"
 fetch() { # name pool-path tarball sha256
   local name=$1 url=$mirror/pool/main/$2/$3 sum=$4

@@ -15,6 +15,7 @@
 #include "check.h"
 #include "flags.h"
 #include "ids.h"
+#include "log.h"
 #include "options.h"
 #include "pb.h"
 #include "startparams.h"
@@ -26,6 +27,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   if (size < 1)
     return 0;
+  shim_logging.fd = getenv ("SHIMCHECK_FUZZ_LOG") ? 2 : -1;
   uint8_t how = data[0];
   data++;
   size--;

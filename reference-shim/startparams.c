@@ -69,7 +69,13 @@ pick_options (const Containerd__Runtime__Bootstrap__V1__BootstrapParams *b, star
       if (v == NULL || v->type_url == NULL || v->type_url[0] == '\0')
         continue;
       if (p->options == NULL)
-        p->options = sc_pb_pack (&v->base, &p->options_len);
+        {
+          /* only what an Any means: fields it does not know are not passed on */
+          Google__Protobuf__Any clean = GOOGLE__PROTOBUF__ANY__INIT;
+          clean.type_url = v->type_url;
+          clean.value = v->value;
+          p->options = sc_pb_pack (&clean.base, &p->options_len);
+        }
       else
         shim_log ("info", "bootstrap: extension %s ignored (one runtime options extension is used)",
                   v->type_url);
