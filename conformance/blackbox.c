@@ -74,6 +74,7 @@ typedef struct fz
   const char *outdir;  /* reproducers, and every shim address launched (addresses) */
   double scale;
   bool debug;
+  const sc_profile *profile; /* the containerd to act as */
   sc_env env;
   char *bundles[NIDS];
   sc_shim *shim;
@@ -224,6 +225,7 @@ launch (fz *z, sc_error *err)
   sc_launch_opts lo = {
     .shim = z->shim_path,
     .ns = z->env.ns,
+    .profile = z->profile,
     .id = ids[0],
     .bundle = z->bundles[0],
     .grpc_address = z->env.grpc_address,
@@ -619,7 +621,7 @@ fuzz_help (FILE *f)
 {
   fprintf (f,
            "usage: shimcheck fuzz --shim PATH [--time S] [--seed N] [--corpus DIR]... [--out DIR]\n"
-           "                      [--batch N] [--timeout-scale X] [--debug]\n"
+           "                      [--batch N] [--timeout-scale X] [--containerd V] [--debug]\n"
            "       shimcheck fuzz --shim PATH --replay FILE\n"
            "\n"
            "Black-box fuzzing of any shim: mutated task requests and raw frames over its socket,\n"
@@ -630,7 +632,8 @@ fuzz_help (FILE *f)
            "  --seed N      the generator's seed (default: from the clock; printed)\n"
            "  --corpus DIR  more seed requests in record format (e.g. corpora/task_dispatch)\n"
            "  --out DIR     where reproducers go (default out/fuzz-blackbox)\n"
-           "  --batch N     requests between liveness checks (default 16)\n");
+           "  --batch N     requests between liveness checks (default 16)\n"
+           "  --containerd V  the containerd to act as when launching (1.6 ... 2.3; default 2.1)\n");
 }
 
 int
@@ -642,11 +645,13 @@ cmd_fuzz (int argc, char **argv)
     { "out", required_argument, NULL, 'o' },   { "batch", required_argument, NULL, 'b' },
     { "replay", required_argument, NULL, 'r' }, { "timeout-scale", required_argument, NULL, 'x' },
     { "debug", no_argument, NULL, 'd' },       { "help", no_argument, NULL, 'h' },
+    { "containerd", required_argument, NULL, 'C' },
     { NULL, 0, NULL, 0 },
   };
   static fz z;
   memset (&z, 0, sizeof (z));
   z.scale = 1.0;
+  z.profile = sc_profile_default ();
   long seconds = 60, batch = 16;
   uint64_t seed = (uint64_t) time (NULL) ^ ((uint64_t) getpid () << 20);
   const char *outdir = "out/fuzz-blackbox", *replay = NULL;
@@ -683,6 +688,13 @@ cmd_fuzz (int argc, char **argv)
         break;
       case 'd':
         z.debug = true;
+        break;
+      case 'C':
+        if ((z.profile = sc_profile_find (optarg)) == NULL)
+          {
+            fprintf (stderr, "shimcheck fuzz: --containerd must be one of %s\n", sc_profile_names ());
+            return SC_EXIT_USAGE;
+          }
         break;
       case 'h':
         fuzz_help (stdout);

@@ -67,6 +67,31 @@ rc=$(run --shim "$T/nope")
 check "a missing --shim is a usage error (exit 2)" $([ "$rc" -eq 2 ]; echo $?) ""
 rc=$(run --shim "$REF" --filter '^no-such-case$')
 check "a filter matching nothing is a usage error (exit 2)" $([ "$rc" -eq 2 ]; echo $?) ""
+rc=$(run --shim "$REF" --containerd 1.5)
+check "an unknown --containerd version is a usage error naming the known ones (exit 2)" \
+  $([ "$rc" -eq 2 ] && grep -q "1.6, 1.7, 2.0, 2.1, 2.2, 2.3" "$T/err"; echo $?) "$(cat "$T/err")"
+
+# --- --containerd all: the version-sensitive cases once per version ----------
+rc=$(run --shim "$REF" --containerd all -j 2 --strict --filter '^(bootstrap\.|exit\.init-exit-last|create\.pid-matches-state)' --out "$T/all")
+check "--containerd all: the reference shim passes every version's cases (exit 0)" $([ "$rc" -eq 0 ]; echo $?) "$(tail -5 "$T/err")"
+python3 - "$T/all/report.json" <<'PY' >"$T/validate-all" 2>&1
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["environment"]["containerd"].startswith("all:"), j["environment"]["containerd"]
+ids = {c["id"]: c for c in j["cases"]}
+# versioned cases appear once per version they apply to, marked id@version
+for v in ("1.6", "1.7", "2.0", "2.1", "2.2", "2.3"):
+    c = ids["bootstrap.start-prints-one-address@" + v]
+    assert c["containerd"] == v and c["result"] == "PASS", c
+assert "bootstrap.containerd16-address@1.6" in ids and "bootstrap.containerd16-address@2.1" not in ids
+assert ids["bootstrap.bootstrap-protocol@2.3"]["level"] == "MUST"
+assert "bootstrap.bootstrap-protocol@2.1" not in ids
+assert ids["exit.init-exit-last@1.6"]["level"] == "COMPAT" and ids["exit.init-exit-last@2.1"]["level"] == "SHOULD"
+# the others run once, under the default version
+assert ids["create.pid-matches-state"]["containerd"] == "2.1" and "create.pid-matches-state@1.6" not in ids
+print("ok")
+PY
+check "--containerd all: versioned cases once per version (id@version, level per version), the rest once" $? "$(cat "$T/validate-all")"
 "$SC" list --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)>=80 and all({"id","level","title","reference","group"}<=set(x) for x in d)'
 check "list --format json gives id, group, level, title, reference for >= 80 cases" $? ""
 
