@@ -529,7 +529,8 @@ task_service_register (task_service *s, sc_ttrpc_server *server)
   for (size_t i = 0; i < NRPCS; i++)
     {
       sc_ttrpc_server_register (server, SC_TASK_V2_SERVICE, rpcs[i].name, dispatch, &impl->bindings[i]);
-      sc_ttrpc_server_register (server, SC_TASK_V3_SERVICE, rpcs[i].name, dispatch, &impl->bindings[i]);
+      if (!fault ("no-task-v3"))
+        sc_ttrpc_server_register (server, SC_TASK_V3_SERVICE, rpcs[i].name, dispatch, &impl->bindings[i]);
     }
 }
 

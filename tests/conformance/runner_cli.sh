@@ -71,6 +71,16 @@ rc=$(run --shim "$REF" --containerd 1.5)
 check "an unknown --containerd version is a usage error naming the known ones (exit 2)" \
   $([ "$rc" -eq 2 ] && grep -q "1.6, 1.7, 2.0, 2.1, 2.2, 2.3" "$T/err"; echo $?) "$(cat "$T/err")"
 
+# --- containerd 2.x's v3 -> v2 fallback ---------------------------------------
+# a shim that says version 3 but serves only containerd.task.v2.Task: 2.x
+# retries the Unimplemented v3 Create on v2 and goes on; 1.7 refuses version 3
+rc=$(SHIMCHECK_FAULTS=start-json-v3,no-task-v3 run --shim "$FAULTY" --containerd 2.1 --filter '^create\.pid-matches-state$' --out "$T/fb")
+check "2.1: a v3 Create answered Unimplemented is retried on v2 (exit 0)" \
+  $([ "$rc" -eq 0 ] && grep -q "retrying on containerd.task.v2.Task" "$T/fb/report.json"; echo $?) "$(tail -3 "$T/err")"
+rc=$(SHIMCHECK_FAULTS=start-json-v3,no-task-v3 run --shim "$FAULTY" --containerd 1.7 --filter '^create\.pid-matches-state$')
+check "1.7: a shim that answers JSON version 3 is refused (exit 1)" \
+  $([ "$rc" -eq 1 ] && grep -q "shim version 3, which containerd 1.7 refuses" "$T/out"; echo $?) "$(grep message "$T/out")"
+
 # --- --containerd all: the version-sensitive cases once per version ----------
 rc=$(run --shim "$REF" --containerd all -j 2 --strict --filter '^(bootstrap\.|exit\.init-exit-last|create\.pid-matches-state)' --out "$T/all")
 check "--containerd all: the reference shim passes every version's cases (exit 0)" $([ "$rc" -eq 0 ]; echo $?) "$(tail -5 "$T/err")"
