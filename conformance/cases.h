@@ -165,6 +165,13 @@
      "no TaskExit for a task whose Create failed", "TestRegressionIssue6429 (containerd v1.7.24 integration/client/container_test.go)") \
   X (exit_init_exit_last, "exit.init-exit-last", SC_SHOULD, 0,                                     \
      "the init's TaskExit comes after its execs' exits", "containerd v2.1.9 cmd/containerd-shim-runc-v2/task/service.go (init exit last since 1.7.22); docs/shim-behaviour.md#events") \
+  X (exit_oom_event, "exit.oom-event", SC_SHOULD, 45,                                              \
+     "a task killed over its memory limit gets a TaskOOM naming its container",                     \
+     "containerd v1.7.24 api/events/task.proto (TaskOOM); containerd v2.1.9 "                      \
+     "cmd/containerd-shim-runc-v2/task/service.go (the OOM watcher); docs/shim-behaviour.md#events") \
+  X (exit_oom_before_exit, "exit.oom-before-exit", SC_COMPAT, 45,                                   \
+     "the TaskOOM comes before the init's TaskExit",                                                 \
+     "containerd v2.1.9 cmd/containerd-shim-runc-v2/task/service.go (the OOM watcher); docs/shim-behaviour.md#events") \
   X (exit_state_stopped, "exit.state-stopped", SC_MUST, 0,                                         \
      "after the exit, State is STOPPED with exit_status and exited_at", "docs/shim-behaviour.md#states") \
   X (exit_short_running_pid, "exit.short-running-pid", SC_MUST, 0,                                 \

@@ -302,6 +302,48 @@ CASE (exit_wait_code)
   T_REQUIRE (t, st == 7 && ds == 7, "want 7 from both (TestContainerStart)");
 }
 
+/* a task that exceeds a 16 MiB memory limit (busybox tail buffers
+ * /dev/zero, which has no newline, until the kernel kills it) */
+static void
+oom_task (sc_t *t)
+{
+  static const char *const a[] = { "sh", "-c", "tail /dev/zero", NULL };
+  json_t *spec = t_spec (t, a, false);
+  json_t *lx = json_object_get (spec, "linux");
+  json_t *res = json_object_get (lx, "resources");
+  if (!json_is_object (res))
+    json_object_set_new (lx, "resources", res = json_object ());
+  json_object_set_new (res, "memory", json_pack ("{s:I}", "limit", (json_int_t) 16 << 20));
+  char *b = t_bundle_spec (t, "c1", spec);
+  t_launch (t, "c1", b);
+  T_OK (t, t_create (t, "c1", b, NULL, NULL, NULL), "Create");
+  T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
+  uint32_t st = wait_status (t, "c1", NULL);
+  t_note (t, "the task over 16 MiB exited %u", st);
+  T_REQUIRE (t, st == 137, "the task over its 16 MiB limit exited %u, not 137 (killed): is the "
+                           "memory cgroup controller there?", st);
+}
+
+CASE (exit_oom_event)
+{
+  oom_task (t);
+  t_event (t, "/tasks/oom", "c1", NULL, 5000);
+  char *topics = t_keep_str (t, t_topics (t, "c1"));
+  t_note (t, "events: %s", topics);
+}
+
+CASE (exit_oom_before_exit)
+{
+  oom_task (t);
+  t_event (t, "/tasks/oom", "c1", NULL, 5000);
+  char *topics = t_keep_str (t, t_topics (t, "c1"));
+  t_note (t, "events: %s", topics);
+  const char *oom = strstr (topics, "oom"), *ex = strstr (topics, "exit");
+  T_REQUIRE (t, oom && ex && oom < ex, "the TaskOOM came after the init's TaskExit (%s): a client "
+                                       "that reads the exit first reports no OOM kill",
+             topics);
+}
+
 CASE (exit_exited_at_sane)
 {
   int64_t before = sc_now_wall_ns ();

@@ -790,6 +790,22 @@ fake_host_reset (void)
   fake_host_init (F.loop);
 }
 
+/* no memory cgroups here: OOM kills never happen */
+static void
+fake_watch_oom (shim_host *h, container *c, pid_t pid)
+{
+}
+
+static void
+fake_oom_poll (shim_host *h, container *c)
+{
+}
+
+static void
+fake_unwatch_oom (shim_host *h, container *c)
+{
+}
+
 static const shim_host_ops fake_ops = {
   .rt_run = fake_rt_run,
   .find_runtime = fake_find_runtime,
@@ -810,6 +826,9 @@ static const shim_host_ops fake_ops = {
   .stdio_when_drained = fake_stdio_when_drained,
   .stdio_free = fake_stdio_free,
   .publish = fake_publish,
+  .watch_oom = fake_watch_oom,
+  .oom_poll = fake_oom_poll,
+  .unwatch_oom = fake_unwatch_oom,
   .request_shutdown = fake_request_shutdown,
 };
 

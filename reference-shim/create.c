@@ -87,6 +87,7 @@ create_done (const rt_result *r, void *data)
   if (HOST (h, read_pid, pidfile, &pid, &err) == 0 && HOST (h, stdio_start, p, &err) == 0)
     {
       process_created (p, pid);
+      HOST (h, watch_oom, c, pid);
       publish_create (c, j->req);
       Containerd__Task__V2__CreateTaskResponse resp = CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
       resp.pid = (uint32_t) pid;

@@ -15,6 +15,8 @@
 #include "fault.h"
 #include "host_real.h"
 #include "log.h"
+#include "oom.h"
+#include "containerd/events/task.pb-c.h"
 #include "oci_spec.h"
 #include "proc.h"
 #include "procio.h"
@@ -265,6 +267,65 @@ real_publish (shim_host *h, const char *topic, const ProtobufCMessage *event)
   publisher_publish (REAL (h)->pub, topic, event);
 }
 
+typedef struct oom_target
+{
+  shim_host *h;
+  container *c;
+} oom_target;
+
+static void
+oom_seen (void *data)
+{
+  oom_target *t = data;
+  Containerd__Events__TaskOOM e = CONTAINERD__EVENTS__TASK_OOM__INIT;
+  e.container_id = t->c->id;
+  shim_log ("info", "container %s: OOM kill in its memory cgroup", t->c->id);
+  publisher_publish (REAL (t->h)->pub, "/tasks/oom", &e.base);
+}
+
+typedef struct oom_state
+{
+  oom_target target;
+  oom_watch *w;
+} oom_state;
+
+static void
+real_watch_oom (shim_host *h, container *c, pid_t pid)
+{
+  if (c->oom)
+    return;
+  oom_state *st = sc_xcalloc (1, sizeof (*st));
+  st->target = (oom_target){ h, c };
+  sc_error err = SC_ERROR_INIT;
+  if (oom_watch_new (REAL (h)->loop, pid, oom_seen, &st->target, &st->w, &err) < 0)
+    {
+      /* as the runc shim: the task runs, only its OOM kills go unreported */
+      shim_log ("warning", "container %s: no OOM events: %s", c->id, err.msg);
+      sc_error_release (&err);
+      free (st);
+      return;
+    }
+  c->oom = st;
+}
+
+static void
+real_oom_poll (shim_host *h, container *c)
+{
+  if (c->oom)
+    oom_watch_poll (((oom_state *) c->oom)->w);
+}
+
+static void
+real_unwatch_oom (shim_host *h, container *c)
+{
+  oom_state *st = c->oom;
+  if (st == NULL)
+    return;
+  oom_watch_free (st->w);
+  free (st);
+  c->oom = NULL;
+}
+
 static void
 real_request_shutdown (shim_host *h)
 {
@@ -291,6 +352,9 @@ static const shim_host_ops real_ops = {
   .stdio_when_drained = real_stdio_when_drained,
   .stdio_free = real_stdio_free,
   .publish = real_publish,
+  .watch_oom = real_watch_oom,
+  .oom_poll = real_oom_poll,
+  .unwatch_oom = real_unwatch_oom,
   .request_shutdown = real_request_shutdown,
 };
 

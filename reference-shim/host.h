@@ -68,6 +68,12 @@ typedef struct shim_host_ops
                               void *data);
   void (*stdio_free) (shim_host *h, process *p);
   void (*publish) (shim_host *h, const char *topic, const ProtobufCMessage *event);
+  /* OOM kills in c's memory cgroup (the one its init, pid, is in): each
+   * publishes /tasks/oom for c.  oom_poll publishes one not reported yet,
+   * so that it goes out before the init's exit; unwatch_oom stops. */
+  void (*watch_oom) (shim_host *h, container *c, pid_t pid);
+  void (*oom_poll) (shim_host *h, container *c);
+  void (*unwatch_oom) (shim_host *h, container *c);
   /* Shutdown with no task left: the daemon exits after the reply */
   void (*request_shutdown) (shim_host *h);
 } shim_host_ops;

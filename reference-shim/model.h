@@ -81,6 +81,7 @@ struct container
   uint32_t io_uid, io_gid;  /* owner of the container side of its stdio pipes */
   bool host_pidns;          /* no private pid namespace: kill all on init exit */
   int mounts;               /* rootfs mounts we made */
+  void *oom;                /* the host's OOM watch of its memory cgroup, or NULL */
   process *init;
   process *execs;
   job *jobs;                /* serialized runtime operations */

@@ -57,6 +57,7 @@ process_free (process *p)
 void
 container_free (container *c)
 {
+  HOST (c->svc->host, unwatch_oom, c);
   while (c->execs)
     {
       process *p = c->execs;
@@ -191,6 +192,10 @@ publish_exit (process *p)
   e.exit_status = p->exit_status;
   e.exited_at = &ts;
   shim_host *h = p->c->svc->host;
+  /* an OOM kill the watch has not reported yet goes out before the init's
+   * exit (Docker and Kubernetes read the exit in its light) */
+  if (p->is_init)
+    HOST (h, oom_poll, p->c);
   HOST (h, publish, "/tasks/exit", &e.base);
   if (fault ("double-exit-event"))
     HOST (h, publish, "/tasks/exit", &e.base);

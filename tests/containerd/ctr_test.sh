@@ -105,6 +105,18 @@ expect "ctr task delete" $? ""
 ctr_ containers delete svc >/dev/null 2>&1
 wait "$EXECPID" 2>/dev/null
 
+# --- OOM: a task over its memory limit; containerd hears /tasks/oom before the exit
+ctr_ events >"$T/events" 2>&1 &
+EVPID=$!
+sleep 0.3
+ctr_ run "${FIFO[@]}" --rm --memory-limit 20000000 "${RT[@]}" "$IMG" oomer sh -c 'tail /dev/zero' >/dev/null 2>&1; rc=$?
+for _ in $(seq 30); do grep -q "/tasks/delete.*oomer" "$T/events" && break; sleep 0.1; done
+kill "$EVPID" 2>/dev/null; wait "$EVPID" 2>/dev/null
+topics=$(grep '"oomer"\|oomer' "$T/events" | grep -o '/tasks/[a-z-]*' | tr '\n' ' ')
+expect "OOM: the task over 20 MB is killed (137)" $([ $rc -eq 137 ]; echo $?) "got $rc"
+expect "OOM: containerd gets /tasks/oom, before /tasks/exit" \
+  $(echo "$topics" | grep -q "/tasks/oom.*/tasks/exit"; echo $?) "topics: $topics"
+
 # --- a containerd restart with a running task --------------------------------
 ctr_ run "${FIFO[@]}" -d "${RT[@]}" "$IMG" survivor sleep 3600 >/dev/null 2>&1
 tpid=$(ctr_ task ls 2>/dev/null | awk '$1=="survivor" {print $2}')

@@ -1,0 +1,212 @@
+/* containerd-shim-ref-v1: OOM kills of a container (oom.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fault.h"
+#include "oom.h"
+
+struct oom_watch
+{
+  sc_loop *loop;
+  int wake_fd;       /* v1: the eventfd; v2: the inotify fd */
+  int counter_fd;    /* memory.oom_control (v1) or memory.events (v2), read with pread */
+  sc_watch w;
+  sc_timer late;     /* fault oom-after-exit only */
+  unsigned long long kills; /* the oom_kill count already reported */
+  void (*cb) (void *data);
+  void *data;
+};
+
+/* "oom_kill N" from the counter file; -1 when it cannot be read (the cgroup is gone) */
+static long long
+read_kills (int fd)
+{
+  char buf[1024];
+  ssize_t n = pread (fd, buf, sizeof (buf) - 1, 0);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  for (char *line = buf; line && *line; line = strchr (line, '\n') ? strchr (line, '\n') + 1 : NULL)
+    if (strncmp (line, "oom_kill ", 9) == 0)
+      return strtoll (line + 9, NULL, 10);
+  return 0;
+}
+
+static bool
+deliver (oom_watch *w)
+{
+  long long k = read_kills (w->counter_fd);
+  if (k < 0 || (unsigned long long) k <= w->kills)
+    return false;
+  w->kills = (unsigned long long) k;
+  w->cb (w->data);
+  return true;
+}
+
+bool
+oom_watch_poll (oom_watch *w)
+{
+  if (w == NULL || fault ("oom-after-exit"))
+    return false;
+  return deliver (w);
+}
+
+static void
+late (sc_timer *t)
+{
+  deliver (t->data);
+}
+
+static void
+woken (sc_watch *sw, uint32_t events)
+{
+  oom_watch *w = sw->data;
+  char buf[4096];
+  while (read (w->wake_fd, buf, sizeof (buf)) > 0)
+    ; /* drain the eventfd counter / inotify events */
+  if (fault ("oom-after-exit"))
+    {
+      w->late.data = w;
+      sc_timer_start (w->loop, &w->late, 300, late, w);
+      return;
+    }
+  deliver (w);
+}
+
+/* the memory cgroup of pid: v1's memory controller if it has one, else the
+ * unified (v2) hierarchy's; *v2 says which */
+static char *
+memory_cgroup (pid_t pid, bool *v2, sc_error *err)
+{
+  char path[64];
+  snprintf (path, sizeof (path), "/proc/%d/cgroup", (int) pid);
+  FILE *f = fopen (path, "re");
+  if (f == NULL)
+    {
+      sc_error_make (err, errno, "open %s", path);
+      return NULL;
+    }
+  char line[4096], *v1dir = NULL, *v2dir = NULL;
+  while (fgets (line, sizeof (line), f))
+    {
+      line[strcspn (line, "\n")] = '\0';
+      char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      if (c2 == NULL || c2[1] != '/' || strstr (c2, "/../") != NULL)
+        continue;
+      *c2 = '\0';
+      const char *ctrls = c1 + 1, *cg = c2 + 1;
+      bool has_memory = false;
+      for (const char *p = ctrls; *p;)
+        {
+          size_t l = strcspn (p, ",");
+          has_memory |= l == 6 && strncmp (p, "memory", 6) == 0;
+          p += l + (p[l] == ',');
+        }
+      if (has_memory && v1dir == NULL)
+        v1dir = sc_xasprintf ("/sys/fs/cgroup/memory%s", cg);
+      else if (*ctrls == '\0' && strncmp (line, "0", 2) == 0 && v2dir == NULL)
+        v2dir = sc_xasprintf ("/sys/fs/cgroup%s", cg);
+    }
+  fclose (f);
+  struct stat st;
+  char *probe = v1dir ? sc_xasprintf ("%s/memory.oom_control", v1dir) : NULL;
+  if (probe && stat (probe, &st) == 0)
+    {
+      free (probe);
+      free (v2dir);
+      *v2 = false;
+      return v1dir;
+    }
+  free (probe);
+  free (v1dir);
+  probe = v2dir ? sc_xasprintf ("%s/memory.events", v2dir) : NULL;
+  if (probe && stat (probe, &st) == 0)
+    {
+      free (probe);
+      *v2 = true;
+      return v2dir;
+    }
+  free (probe);
+  free (v2dir);
+  sc_error_make (err, 0, "pid %d has no memory cgroup (no memory.oom_control or memory.events)",
+                 (int) pid);
+  return NULL;
+}
+
+int
+oom_watch_new (sc_loop *loop, pid_t pid, void (*cb) (void *data), void *data, oom_watch **out,
+               sc_error *err)
+{
+  *out = NULL;
+  bool v2 = false;
+  char *dir = memory_cgroup (pid, &v2, err);
+  if (dir == NULL)
+    return -1;
+  oom_watch *w = sc_xcalloc (1, sizeof (*w));
+  w->loop = loop;
+  w->cb = cb;
+  w->data = data;
+  w->wake_fd = w->counter_fd = -1;
+  char *counter = sc_xasprintf ("%s/%s", dir, v2 ? "memory.events" : "memory.oom_control");
+  int rc = 0;
+  w->counter_fd = open (counter, O_RDONLY | O_CLOEXEC);
+  if (w->counter_fd < 0)
+    rc = sc_error_make (err, errno, "open %s", counter);
+  else if (v2)
+    {
+      w->wake_fd = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
+      if (w->wake_fd < 0 || inotify_add_watch (w->wake_fd, counter, IN_MODIFY) < 0)
+        rc = sc_error_make (err, errno, "inotify on %s", counter);
+    }
+  else
+    {
+      w->wake_fd = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+      char *ctl = sc_xasprintf ("%s/cgroup.event_control", dir);
+      int cfd = w->wake_fd >= 0 ? open (ctl, O_WRONLY | O_CLOEXEC) : -1;
+      char reg[64];
+      int n = snprintf (reg, sizeof (reg), "%d %d", w->wake_fd, w->counter_fd);
+      if (cfd < 0 || write (cfd, reg, (size_t) n) != n)
+        rc = sc_error_make (err, errno, "register an OOM eventfd in %s", ctl);
+      if (cfd >= 0)
+        close (cfd);
+      free (ctl);
+    }
+  if (rc == 0)
+    {
+      long long k = read_kills (w->counter_fd);
+      w->kills = k > 0 ? (unsigned long long) k : 0;
+      rc = sc_watch_start (loop, &w->w, w->wake_fd, EPOLLIN, woken, w, err);
+    }
+  free (counter);
+  free (dir);
+  if (rc < 0)
+    {
+      oom_watch_free (w);
+      return -1;
+    }
+  *out = w;
+  return 0;
+}
+
+void
+oom_watch_free (oom_watch *w)
+{
+  if (w == NULL)
+    return;
+  if (w->w.active)
+    sc_watch_stop (&w->w);
+  if (w->late.active)
+    sc_timer_stop (&w->late);
+  if (w->wake_fd >= 0)
+    close (w->wake_fd);
+  if (w->counter_fd >= 0)
+    close (w->counter_fd);
+  free (w);
+}
