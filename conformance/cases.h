@@ -229,9 +229,12 @@
   X (control_paused_resumed_events, "control.paused-resumed-events", SC_SHOULD, 0,                 \
      "TaskPaused then TaskResumed are published", "containerd v1.7.24 runtime/v2/README.md \"Events\"") \
   X (control_update_resources, "control.update-resources", SC_SHOULD, 0,                           \
-     "Update applies LinuxResources", "TestTaskUpdate (containerd v1.7.24 integration/client/container_linux_test.go)") \
+     "Update applies LinuxResources: the memory limit reads back from the task's cgroup", "TestTaskUpdate (containerd v1.7.24 integration/client/container_linux_test.go)") \
   X (control_stats_decodable, "control.stats-decodable", SC_SHOULD, 0,                             \
      "Stats returns cgroup metrics that decode", "TestContainerMetrics (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#options") \
+  X (control_stats_values, "control.stats-values", SC_SHOULD, 0,                                  \
+     "Stats reports the task's memory in use (> 0) and its pids (>= 1)",                          \
+     "containerd v1.7.24 cmd/ctr/commands/tasks/metrics.go (what ctr task metrics shows); docs/shim-behaviour.md#other-calls") \
   X (control_connect_task_pid, "control.connect-task-pid", SC_MUST, 0,                             \
      "Connect reports the task's init pid", "docs/shim-behaviour.md#connect, #other-calls")        \
   X (control_state_fields, "control.state-fields", SC_MUST, 0,                                     \

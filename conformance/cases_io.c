@@ -9,6 +9,7 @@
 #include "cases.h"
 #include "containerd/cgroups/metrics.pb-c.h"
 #include "frame.h"
+#include "proc.h"
 #include "pb.h"
 #include "ttrpc/ttrpc.pb-c.h"
 
@@ -232,7 +233,7 @@ CASE (control_paused_resumed_events)
 
 CASE (control_update_resources)
 {
-  t_running (t, "c1", SLEEP);
+  uint32_t pid = t_running (t, "c1", SLEEP);
   const char *json = "{\"memory\":{\"limit\":67108864}}";
   Google__Protobuf__Any any;
   sc_any_set (&any, "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources", json, strlen (json));
@@ -243,6 +244,31 @@ CASE (control_update_resources)
   int code = t_rpc (t, "Update", &u.base, NULL, &msg);
   sc_any_clear (&any);
   t_ok (t, code, &msg, "Update memory limit 64 MiB");
+  /* applied, not only answered: the limit reads back from the task's memory
+   * cgroup (containerd's TestTaskUpdate reads it the same way) */
+  bool v2 = false;
+  sc_error err = SC_ERROR_INIT;
+  char *dir = t_keep_str (t, sc_proc_memory_cgroup ((pid_t) pid, &v2, &err));
+  if (dir == NULL)
+    {
+      char *why = t_keep_str (t, sc_xstrdup (err.msg));
+      sc_error_release (&err);
+      t_skip (t, "cannot read the task's memory cgroup back: %s", why);
+    }
+  char *file = t_keep_str (t, sc_xasprintf ("%s/%s", dir, v2 ? "memory.max" : "memory.limit_in_bytes"));
+  FILE *f = fopen (file, "re");
+  char line[64] = "";
+  if (f)
+    {
+      if (fgets (line, sizeof (line), f) == NULL)
+        line[0] = '\0';
+      fclose (f);
+    }
+  line[strcspn (line, "\n")] = '\0';
+  t_note (t, "%s: %s", file, line);
+  T_REQUIRE (t, strcmp (line, "67108864") == 0,
+             "Update answered OK but the task's memory limit is %s, not 67108864 (read from %s)",
+             line[0] ? line : "(unreadable)", file);
 }
 
 CASE (control_stats_decodable)
@@ -267,6 +293,27 @@ CASE (control_stats_decodable)
               (unsigned long long) (m->pids ? m->pids->current : 0),
               (unsigned long long) (m->memory && m->memory->usage ? m->memory->usage->usage : 0));
     }
+}
+
+CASE (control_stats_values)
+{
+  t_running (t, "c1", SLEEP);
+  Containerd__Task__V2__StatsRequest q = CONTAINERD__TASK__V2__STATS_REQUEST__INIT;
+  q.id = (char *) "c1";
+  Containerd__Task__V2__StatsResponse *r = NULL;
+  T_OK (t, t_rpc (t, "Stats", &q.base, (ProtobufCMessage **) &r, NULL), "Stats");
+  T_REQUIRE (t, r->stats, "Stats returned no Any");
+  const char *type = sc_any_type_name (r->stats->type_url);
+  if (strcmp (type, "io.containerd.cgroups.v1.Metrics") != 0)
+    t_skip (t, "Stats answered %s; this case reads cgroup v1 metrics", r->stats->type_url);
+  Io__Containerd__Cgroups__V1__Metrics *m
+    = io__containerd__cgroups__v1__metrics__unpack (NULL, r->stats->value.len, r->stats->value.data);
+  T_REQUIRE (t, t_keep_pb (t, m), "the v1 Metrics do not decode");
+  unsigned long long pids = m->pids ? m->pids->current : 0;
+  unsigned long long mem = m->memory && m->memory->usage ? m->memory->usage->usage : 0;
+  t_note (t, "pids.current %llu, memory usage %llu", pids, mem);
+  T_REQUIRE (t, pids >= 1, "Stats says the running task has %llu pids", pids);
+  T_REQUIRE (t, mem > 0, "Stats says the running task uses %llu bytes of memory", mem);
 }
 
 CASE (control_connect_task_pid)

@@ -9,14 +9,14 @@
  *   replies:    (the reply filter below, installed on the server: they change
  *               what a reply says and nothing else)
  *               connect-wrong-pid connect-pid=N|parent state-wrong-pid state-wrong-status
- *               start-wrong-pid stats-garbage pids-no-details;
+ *               start-wrong-pid stats-garbage stats-zero pids-no-details;
  *               (the status filter) wrong-error-code;
  *               (inline: replies and events alike) exited-at-zero wrong-exit-code
  *   semantics:  allow-duplicate-create allow-duplicate-exec start-twice-ok
  *               kill-created-exec-ok delete-running-ok shutdown-always ignore-options
  *               legacy-options-refused cri-options-refused event-queue-max=N
  *               ignore-kill-all kill-noop ignore-closeio ignore-resize no-terminal no-unmount
- *               init-exit-first wait-answers-one wait-never-answers
+ *               init-exit-first wait-answers-one wait-never-answers update-noop
  *   events:     drop-<topic> (drop-create, drop-start, drop-exit, drop-delete,
  *               drop-exec-added, drop-exec-started, drop-paused, drop-resumed),
  *               reorder-events, double-exit-event, oom-after-exit (drop-oom drops it),
@@ -107,6 +107,13 @@ alter_reply (const char *method, ProtobufCMessage *m)
       Containerd__Task__V2__StatsResponse *r = (void *) m;
       if (r->stats)
         memset (r->stats->value.data, 0xff, r->stats->value.len);
+    }
+  else if (strcmp (method, "Stats") == 0 && fault ("stats-zero"))
+    {
+      /* metrics of the right type that say nothing */
+      Containerd__Task__V2__StatsResponse *r = (void *) m;
+      if (r->stats)
+        r->stats->value.len = 0;
     }
   else if (strcmp (method, "Pids") == 0 && fault ("pids-no-details"))
     {

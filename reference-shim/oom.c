@@ -11,6 +11,7 @@
 
 #include "fault.h"
 #include "oom.h"
+#include "proc.h"
 
 struct oom_watch
 {
@@ -80,73 +81,13 @@ woken (sc_watch *sw, uint32_t events)
   deliver (w);
 }
 
-/* the memory cgroup of pid: v1's memory controller if it has one, else the
- * unified (v2) hierarchy's; *v2 says which */
-static char *
-memory_cgroup (pid_t pid, bool *v2, sc_error *err)
-{
-  char path[64];
-  snprintf (path, sizeof (path), "/proc/%d/cgroup", (int) pid);
-  FILE *f = fopen (path, "re");
-  if (f == NULL)
-    {
-      sc_error_make (err, errno, "open %s", path);
-      return NULL;
-    }
-  char line[4096], *v1dir = NULL, *v2dir = NULL;
-  while (fgets (line, sizeof (line), f))
-    {
-      line[strcspn (line, "\n")] = '\0';
-      char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
-      if (c2 == NULL || c2[1] != '/' || strstr (c2, "/../") != NULL)
-        continue;
-      *c2 = '\0';
-      const char *ctrls = c1 + 1, *cg = c2 + 1;
-      bool has_memory = false;
-      for (const char *p = ctrls; *p;)
-        {
-          size_t l = strcspn (p, ",");
-          has_memory |= l == 6 && strncmp (p, "memory", 6) == 0;
-          p += l + (p[l] == ',');
-        }
-      if (has_memory && v1dir == NULL)
-        v1dir = sc_xasprintf ("/sys/fs/cgroup/memory%s", cg);
-      else if (*ctrls == '\0' && strncmp (line, "0", 2) == 0 && v2dir == NULL)
-        v2dir = sc_xasprintf ("/sys/fs/cgroup%s", cg);
-    }
-  fclose (f);
-  struct stat st;
-  char *probe = v1dir ? sc_xasprintf ("%s/memory.oom_control", v1dir) : NULL;
-  if (probe && stat (probe, &st) == 0)
-    {
-      free (probe);
-      free (v2dir);
-      *v2 = false;
-      return v1dir;
-    }
-  free (probe);
-  free (v1dir);
-  probe = v2dir ? sc_xasprintf ("%s/memory.events", v2dir) : NULL;
-  if (probe && stat (probe, &st) == 0)
-    {
-      free (probe);
-      *v2 = true;
-      return v2dir;
-    }
-  free (probe);
-  free (v2dir);
-  sc_error_make (err, 0, "pid %d has no memory cgroup (no memory.oom_control or memory.events)",
-                 (int) pid);
-  return NULL;
-}
-
 int
 oom_watch_new (sc_loop *loop, pid_t pid, void (*cb) (void *data), void *data, oom_watch **out,
                sc_error *err)
 {
   *out = NULL;
   bool v2 = false;
-  char *dir = memory_cgroup (pid, &v2, err);
+  char *dir = sc_proc_memory_cgroup (pid, &v2, err);
   if (dir == NULL)
     return -1;
   oom_watch *w = sc_xcalloc (1, sizeof (*w));

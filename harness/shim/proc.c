@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -606,4 +607,63 @@ sc_socket_server_pid (const char *path, bool abstract, pid_t root)
   free (pids);
   free (inodes);
   return found;
+}
+
+char *
+sc_proc_memory_cgroup (pid_t pid, bool *v2, sc_error *err)
+{
+  char path[64];
+  snprintf (path, sizeof (path), "/proc/%d/cgroup", (int) pid);
+  FILE *f = fopen (path, "re");
+  if (f == NULL)
+    {
+      sc_error_make (err, errno, "open %s", path);
+      return NULL;
+    }
+  char line[4096], *v1dir = NULL, *v2dir = NULL;
+  while (fgets (line, sizeof (line), f))
+    {
+      /* "N:controllers:/path"; v2's line is "0::/path" */
+      line[strcspn (line, "\n")] = '\0';
+      char *c1 = strchr (line, ':'), *c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+      if (c2 == NULL || c2[1] != '/' || strstr (c2 + 1, "/..") != NULL)
+        continue;
+      *c2 = '\0';
+      const char *ctrls = c1 + 1, *cg = c2 + 1;
+      bool has_memory = false;
+      for (const char *p = ctrls; *p;)
+        {
+          size_t l = strcspn (p, ",");
+          has_memory |= l == 6 && strncmp (p, "memory", 6) == 0;
+          p += l + (p[l] == ',');
+        }
+      if (has_memory && v1dir == NULL)
+        v1dir = sc_xasprintf ("/sys/fs/cgroup/memory%s", cg);
+      else if (*ctrls == '\0' && strcmp (line, "0") == 0 && v2dir == NULL)
+        v2dir = sc_xasprintf ("/sys/fs/cgroup%s", cg);
+    }
+  fclose (f);
+  struct stat st;
+  char *probe = v1dir ? sc_xasprintf ("%s/memory.oom_control", v1dir) : NULL;
+  bool v1ok = probe && stat (probe, &st) == 0;
+  free (probe);
+  if (v1ok)
+    {
+      free (v2dir);
+      *v2 = false;
+      return v1dir;
+    }
+  free (v1dir);
+  probe = v2dir ? sc_xasprintf ("%s/memory.events", v2dir) : NULL;
+  bool v2ok = probe && stat (probe, &st) == 0;
+  free (probe);
+  if (v2ok)
+    {
+      *v2 = true;
+      return v2dir;
+    }
+  free (v2dir);
+  sc_error_make (err, 0, "pid %d has no memory cgroup (no memory.oom_control or memory.events)",
+                 (int) pid);
+  return NULL;
 }

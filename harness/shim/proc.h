@@ -81,6 +81,11 @@ int sc_kill_pgrp_wait (pid_t pgid, int64_t timeout_ms);
 /* Makes this process the reaper of orphaned descendants (so that a shim's
  * daemon, which `start` leaves behind, becomes our child). */
 int sc_become_subreaper (sc_error *err);
+/* The memory cgroup directory pid is in (from /proc/<pid>/cgroup): cgroup
+ * v1's memory controller (with memory.oom_control) if it has one, else the
+ * unified hierarchy's (with memory.events), *v2 saying which; NULL (err
+ * says why) when it has neither. */
+char *sc_proc_memory_cgroup (pid_t pid, bool *v2, sc_error *err);
 /* Reaps any exited children without blocking; returns how many. */
 int sc_reap_children (void);
 
