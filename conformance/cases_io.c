@@ -271,7 +271,9 @@ CASE (control_update_resources)
              line[0] ? line : "(unreadable)", file);
 }
 
-CASE (control_stats_decodable)
+/* Stats of a running sleep: the reply's Any (the case's arena) */
+static const Google__Protobuf__Any *
+running_stats (sc_t *t)
 {
   t_running (t, "c1", SLEEP);
   Containerd__Task__V2__StatsRequest q = CONTAINERD__TASK__V2__STATS_REQUEST__INIT;
@@ -279,15 +281,21 @@ CASE (control_stats_decodable)
   Containerd__Task__V2__StatsResponse *r = NULL;
   T_OK (t, t_rpc (t, "Stats", &q.base, (ProtobufCMessage **) &r, NULL), "Stats");
   T_REQUIRE (t, r->stats, "Stats returned no Any");
-  const char *type = sc_any_type_name (r->stats->type_url);
+  return r->stats;
+}
+
+CASE (control_stats_decodable)
+{
+  const Google__Protobuf__Any *st = running_stats (t);
+  const char *type = sc_any_type_name (st->type_url);
   bool v1 = strcmp (type, "io.containerd.cgroups.v1.Metrics") == 0;
   bool v2 = strcmp (type, "io.containerd.cgroups.v2.Metrics") == 0;
-  t_note (t, "Stats: %s, %zu bytes", r->stats->type_url, r->stats->value.len);
-  T_REQUIRE (t, v1 || v2, "unknown stats type %s", r->stats->type_url);
+  t_note (t, "Stats: %s, %zu bytes", st->type_url, st->value.len);
+  T_REQUIRE (t, v1 || v2, "unknown stats type %s", st->type_url);
   if (v1)
     {
       Io__Containerd__Cgroups__V1__Metrics *m = io__containerd__cgroups__v1__metrics__unpack (
-        NULL, r->stats->value.len, r->stats->value.data);
+        NULL, st->value.len, st->value.data);
       T_REQUIRE (t, t_keep_pb (t, m), "the v1 Metrics do not decode");
       t_note (t, "pids.current %llu, memory usage %llu",
               (unsigned long long) (m->pids ? m->pids->current : 0),
@@ -297,17 +305,12 @@ CASE (control_stats_decodable)
 
 CASE (control_stats_values)
 {
-  t_running (t, "c1", SLEEP);
-  Containerd__Task__V2__StatsRequest q = CONTAINERD__TASK__V2__STATS_REQUEST__INIT;
-  q.id = (char *) "c1";
-  Containerd__Task__V2__StatsResponse *r = NULL;
-  T_OK (t, t_rpc (t, "Stats", &q.base, (ProtobufCMessage **) &r, NULL), "Stats");
-  T_REQUIRE (t, r->stats, "Stats returned no Any");
-  const char *type = sc_any_type_name (r->stats->type_url);
+  const Google__Protobuf__Any *st = running_stats (t);
+  const char *type = sc_any_type_name (st->type_url);
   if (strcmp (type, "io.containerd.cgroups.v1.Metrics") != 0)
-    t_skip (t, "Stats answered %s; this case reads cgroup v1 metrics", r->stats->type_url);
+    t_skip (t, "Stats answered %s; this case reads cgroup v1 metrics", st->type_url);
   Io__Containerd__Cgroups__V1__Metrics *m
-    = io__containerd__cgroups__v1__metrics__unpack (NULL, r->stats->value.len, r->stats->value.data);
+    = io__containerd__cgroups__v1__metrics__unpack (NULL, st->value.len, st->value.data);
   T_REQUIRE (t, t_keep_pb (t, m), "the v1 Metrics do not decode");
   unsigned long long pids = m->pids ? m->pids->current : 0;
   unsigned long long mem = m->memory && m->memory->usage ? m->memory->usage->usage : 0;
