@@ -174,6 +174,9 @@
      "containerd v2.1.9 cmd/containerd-shim-runc-v2/task/service.go (the OOM watcher); docs/shim-behaviour.md#events") \
   X (exit_state_stopped, "exit.state-stopped", SC_MUST, 0,                                         \
      "after the exit, State is STOPPED with exit_status and exited_at", "docs/shim-behaviour.md#states") \
+  X (exit_start_before_exit, "exit.start-before-exit", SC_MUST, 60,                                \
+     "an init that exits at once still gets its TaskStart before its TaskExit (10 tasks)",        \
+     "containerd v1.7.24 runtime/v2/README.md \"Events\"; docs/shim-behaviour.md#events")          \
   X (exit_short_running_pid, "exit.short-running-pid", SC_MUST, 0,                                 \
      "a task that exits at once keeps one pid across Create, Start and TaskExit",                  \
      "TestShortRunningTaskPid (containerd v1.7.24 integration/client/container_test.go)")          \

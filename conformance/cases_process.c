@@ -458,6 +458,32 @@ CASE (exit_state_stopped)
   T_REQUIRE (t, ok, "State after exit must be STOPPED with exit_status 4 and exited_at");
 }
 
+CASE (exit_start_before_exit)
+{
+  /* `true` exits while the runtime's start may still be running: the exit
+   * the shim sees first must still be published after the start */
+  static const char *const a[] = { "true", NULL };
+  for (int i = 0; i < 10; i++)
+    {
+      char id[16];
+      snprintf (id, sizeof (id), "s%d", i);
+      char *b = t_bundle (t, id, a, false);
+      if (i == 0)
+        t_launch (t, id, b);
+      T_OK (t, t_create (t, id, b, NULL, NULL, NULL), "Create");
+      T_OK (t, t_start (t, id, NULL, NULL, NULL), "Start");
+      wait_status (t, id, NULL);
+      t_event (t, "/tasks/exit", id, id, 5000);
+      char *topics = t_keep_str (t, t_topics (t, id));
+      const char *st = strstr (topics, "start"), *ex = strstr (topics, "exit");
+      if (!(st && ex && st < ex))
+        t_fail (t, "task %s: its TaskExit came before its TaskStart (%s); containerd's "
+                   "runtime-v2 doc requires create, start, exit, delete", id, topics);
+      T_OK (t, t_delete (t, id, NULL, NULL, NULL), "Delete");
+    }
+  t_note (t, "10 instantly-exiting tasks: create, start, exit each time");
+}
+
 CASE (exit_short_running_pid)
 {
   static const char *const a[] = { "true", NULL };

@@ -20,6 +20,7 @@
  *   events:     drop-<topic> (drop-create, drop-start, drop-exit, drop-delete,
  *               drop-exec-added, drop-exec-started, drop-paused, drop-resumed),
  *               reorder-events, double-exit-event, oom-after-exit (drop-oom drops it),
+ *               exit-before-start,
  *               exit-event-on-failed-create exit-on-created-delete
  *   io:         drop-stdout stderr-to-stdout
  *   robustness: crash-on-<Method> hang-on-<Method> crash-on-cancel crash-on-garbage

@@ -74,6 +74,68 @@ reply_pid (job *j, pid_t pid)
   job_reply (j, &resp.base);
 }
 
+/* the init runs: TaskStart, then what happened meanwhile (an exit) */
+static void
+start_init_publish (job *j)
+{
+  process *p = j->p;
+  Containerd__Events__TaskStart e = CONTAINERD__EVENTS__TASK_START__INIT;
+  e.container_id = p->c->id;
+  e.pid = (uint32_t) p->pid;
+  HOST (p->c->svc->host, publish, "/tasks/start", &e.base);
+  process_start_ok (p, p->pid);
+  reply_pid (j, p->pid);
+}
+
+#ifdef REFSHIM_FAULTS
+/* test build, exit-before-start: waits (up to 1 s) for the init's exit,
+ * then publishes it before the start */
+typedef struct later
+{
+  sc_timer timer;
+  job *j;
+  int tries;
+} later;
+
+static void start_init_later (job *j, int tries);
+
+static void
+later_cb (sc_timer *t)
+{
+  later *l = t->data;
+  job *j = l->j;
+  int tries = l->tries;
+  free (l);
+  start_init_later (j, tries + 1);
+}
+
+static void
+start_init_later (job *j, int tries)
+{
+  process *p = j->p;
+  if (p->state == PS_STARTING && tries < 100)
+    {
+      later *l = sc_xcalloc (1, sizeof (*l));
+      l->j = j;
+      l->tries = tries;
+      sc_timer_start (p->c->svc->loop, &l->timer, 10, later_cb, l);
+      return;
+    }
+  bool exit_first = p->state == PS_START_EXITED;
+  if (!exit_first)
+    {
+      start_init_publish (j);
+      return;
+    }
+  Containerd__Events__TaskStart e = CONTAINERD__EVENTS__TASK_START__INIT;
+  e.container_id = p->c->id;
+  e.pid = (uint32_t) p->pid;
+  process_start_ok (p, p->pid); /* the exit goes out now */
+  HOST (p->c->svc->host, publish, "/tasks/start", &e.base);
+  reply_pid (j, p->pid);
+}
+#endif
+
 static void
 start_init_done (const rt_result *r, void *data)
 {
@@ -87,12 +149,14 @@ start_init_done (const rt_result *r, void *data)
       job_fail (j, SC_UNKNOWN, "%s", text);
       return;
     }
-  Containerd__Events__TaskStart e = CONTAINERD__EVENTS__TASK_START__INIT;
-  e.container_id = p->c->id;
-  e.pid = (uint32_t) p->pid;
-  HOST (p->c->svc->host, publish, "/tasks/start", &e.base);
-  process_start_ok (p, p->pid);
-  reply_pid (j, p->pid);
+#ifdef REFSHIM_FAULTS
+  if (fault ("exit-before-start"))
+    {
+      start_init_later (j, 0);
+      return;
+    }
+#endif
+  start_init_publish (j);
 }
 
 static void
