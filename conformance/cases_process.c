@@ -335,7 +335,9 @@ CASE (exit_oom_event)
 CASE (exit_oom_before_exit)
 {
   oom_task (t);
+  /* events arrive in the order they were published, after Wait maybe */
   t_event (t, "/tasks/oom", "c1", NULL, 5000);
+  t_event (t, "/tasks/exit", "c1", "c1", 5000);
   char *topics = t_keep_str (t, t_topics (t, "c1"));
   t_note (t, "events: %s", topics);
   const char *oom = strstr (topics, "oom"), *ex = strstr (topics, "exit");
