@@ -22,7 +22,7 @@
      "a second start for the same group returns the same address",                                 \
      "docs/shim-behaviour.md#socket, #grouping")                                                   \
   X (bootstrap_delete_after_sigkill, "bootstrap.delete-after-sigkill", SC_MUST, 0,                 \
-     "delete after a SIGKILLed shim prints a DeleteResponse and removes the task",                 \
+     "delete after a SIGKILLed shim answers the init's pid, 137 and exited_at, removes the task, unmounts its rootfs",                 \
      "containerd v1.7.24 runtime/v2/README.md \"delete\"; containerd v1.6.20 runtime/v2/shim.go (cleanupAfterDeadShim); docs/shim-behaviour.md#delete-binary") \
   X (bootstrap_namespace_required, "bootstrap.namespace-required", SC_SHOULD, 0,                   \
      "start without -namespace fails", "containerd v1.6.20 runtime/v2/shim/shim.go (shim namespace cannot be empty); docs/shim-behaviour.md#daemon") \

@@ -1,5 +1,6 @@
 /* Conformance cases: bootstrap, create, start, signal. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,9 +79,50 @@ CASE (bootstrap_second_start_same_address)
   free (addr2);
 }
 
+/* as containerd hands over a snapshot: root.path "rootfs" and a bind mount
+ * of the run's rootfs in the Create request; Create, not Start */
+static char *
+create_with_rootfs_mount (sc_t *t, const char *id, const char *const *args)
+{
+  json_t *spec = t_spec (t, args, false);
+  json_object_set_new (spec, "root", json_pack ("{s:s, s:b}", "path", "rootfs", "readonly", false));
+  char *b = t_bundle_spec (t, id, spec);
+  t_launch (t, id, b);
+  Containerd__Types__Mount m = CONTAINERD__TYPES__MOUNT__INIT;
+  char *opts[] = { (char *) "rbind", (char *) "ro" };
+  m.type = (char *) "bind";
+  m.source = (char *) t->cfg->rootfs;
+  m.options = opts;
+  m.n_options = 2;
+  Containerd__Types__Mount *mounts[] = { &m };
+  Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  r.id = (char *) id;
+  r.bundle = b;
+  r.rootfs = mounts;
+  r.n_rootfs = 1;
+  T_OK (t, t_create_req (t, &r, NULL, NULL), "Create with a rootfs mount");
+  return b;
+}
+
+/* is <bundle>/rootfs (or anything under it) a mount point? */
+static bool
+rootfs_mounted (const char *bundle)
+{
+  char *rootfs = sc_xasprintf ("%s/rootfs", bundle);
+  char real[PATH_MAX];
+  char **mps = NULL;
+  size_t n = sc_mounts_under (realpath (rootfs, real) ? real : rootfs, &mps);
+  sc_mounts_free (mps, n);
+  free (rootfs);
+  return n > 0;
+}
+
 CASE (bootstrap_delete_after_sigkill)
 {
-  uint32_t pid = t_running (t, "c1", NULL);
+  int64_t t0 = sc_now_wall_ns ();
+  char *b = create_with_rootfs_mount (t, "c1", NULL);
+  uint32_t pid = 0;
+  T_OK (t, t_start (t, "c1", NULL, &pid, NULL), "Start");
   sc_shim *s = t->shim;
   T_REQUIRE (t, sc_shim_signal (s, SIGKILL) == 0, "no serving daemon identified to kill");
   sc_shim_wait_exit (s, t_ms (t, 5000));
@@ -90,15 +132,23 @@ CASE (bootstrap_delete_after_sigkill)
   sc_error err = SC_ERROR_INIT;
   int rc = sc_shim_delete (s, &d, &run, &err);
   t_keep_pb (t, d);
-  t_log (t, "delete stderr: %s", run.err);
+  t_log (t, "delete: %zu bytes on stdout; stderr: %s", run.out_len, run.err);
   sc_run_result_release (&run);
   T_REQUIRE (t, rc == 0, "%s", err.msg);
   char ts[64];
-  t_note (t, "DeleteResponse pid %u exit_status %u exited_at %s", d->pid, d->exit_status,
-          sc_ts_format (d->exited_at, ts, sizeof (ts)));
+  int64_t at = sc_ts_is_set (d->exited_at) ? sc_ts_to_ns (d->exited_at) : 0;
+  t_note (t, "DeleteResponse pid %u exit_status %u exited_at %s (init pid %u)", d->pid,
+          d->exit_status, sc_ts_format (d->exited_at, ts, sizeof (ts)), pid);
+  /* containerd publishes this as the task's TaskExit: an empty answer
+   * would read as pid 0, exit 0 */
+  T_REQUIRE (t, d->pid == pid, "delete answered pid %u, not the init's %u", d->pid, pid);
+  T_REQUIRE (t, d->exit_status == 137, "delete answered exit status %u, not 137 (killed)",
+             d->exit_status);
+  T_REQUIRE (t, at >= t0, "delete answered no exited_at, or one before the task started");
   /* the task the dead shim left must be gone once delete has run */
   T_REQUIRE (t, sc_pid_wait_gone ((pid_t) pid, t_ms (t, 3000), NULL) == 0,
              "task process %u still running after delete", pid);
+  T_REQUIRE (t, !rootfs_mounted (b), "%s/rootfs is still mounted after delete", b);
   t->ntasks = 0; /* nothing left to tear down through the shim */
 }
 
@@ -394,46 +444,16 @@ CASE (create_missing_binary)
 
 CASE (create_rootfs_mounts_honoured)
 {
-  /* as containerd hands over a snapshot: root.path "rootfs", a mount in the request */
   static const char *const args[] = { "sh", "-c", "test -x /bin/busybox", NULL };
-  json_t *spec = t_spec (t, args, false);
-  json_object_set_new (spec, "root", json_pack ("{s:s, s:b}", "path", "rootfs", "readonly", false));
-  char *b = t_bundle_spec (t, "c1", spec);
-  t_launch (t, "c1", b);
-  Containerd__Types__Mount m = CONTAINERD__TYPES__MOUNT__INIT;
-  char *opts[] = { (char *) "rbind", (char *) "ro" };
-  m.type = (char *) "bind";
-  m.source = (char *) t->cfg->rootfs;
-  m.options = opts;
-  m.n_options = 2;
-  Containerd__Types__Mount *mounts[] = { &m };
-  Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
-  r.id = (char *) "c1";
-  r.bundle = b;
-  r.rootfs = mounts;
-  r.n_rootfs = 1;
-  T_OK (t, t_create_req (t, &r, NULL, NULL), "Create with a rootfs mount");
+  char *b = create_with_rootfs_mount (t, "c1", args);
   T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
   uint32_t st = 99;
   T_OK (t, t_wait (t, "c1", NULL, &st, NULL, NULL), "Wait");
   T_REQUIRE (t, st == 0, "busybox not found in the mounted rootfs (exit %u)", st);
   T_OK (t, t_delete (t, "c1", NULL, NULL, NULL), "Delete");
-  /* a bind mount keeps st_dev: ask mountinfo whether rootfs is a mount point */
-  char *rootfs = sc_xasprintf ("%s/rootfs", b);
-  FILE *mi = fopen ("/proc/self/mountinfo", "r");
-  char line[4096];
-  bool mounted = false;
-  while (mi && fgets (line, sizeof (line), mi))
-    {
-      char mp[4096];
-      if (sscanf (line, "%*s %*s %*s %*s %4095s", mp) == 1 && strcmp (mp, rootfs) == 0)
-        mounted = true;
-    }
-  if (mi)
-    fclose (mi);
+  bool mounted = rootfs_mounted (b);
   t_note (t, "rootfs mount used by the task, and %s after Delete", mounted ? "STILL MOUNTED" : "unmounted");
-  T_REQUIRE (t, !mounted, "%s is still a mount point after Delete", rootfs);
-  free (rootfs);
+  T_REQUIRE (t, !mounted, "%s/rootfs is still a mount point after Delete", b);
 }
 
 CASE (create_options_binary_name)

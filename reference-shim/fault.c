@@ -6,6 +6,7 @@
  *               no-grouping delete-fails namespace-optional id-limit-32 no-version
  *               no-log socket-left-behind leak-child
  *               bootstrap-plain-answer ignore-socket-dir no-info no-task-v3 (containerd 2.x)
+ *               delete-empty
  *   replies:    (the reply filter below, installed on the server: they change
  *               what a reply says and nothing else)
  *               connect-wrong-pid connect-pid=N|parent state-wrong-pid state-wrong-status
