@@ -46,6 +46,23 @@ wait_c1 (sc_t *t)
   return st;
 }
 
+/* writes line to c1's (or exec_id's) stdin, CloseIO's it as containerd does
+ * at EOF, closes our end, and returns what came back on stdout */
+static char *
+through_stdin (sc_t *t, sc_io *io, const char *exec_id, const char *line)
+{
+  size_t len = strlen (line);
+  T_REQUIRE (t, write (io->in_fd, line, len) == (ssize_t) len, "write stdin");
+  Containerd__Task__V2__CloseIORequest c = CONTAINERD__TASK__V2__CLOSE_IOREQUEST__INIT;
+  c.id = (char *) "c1";
+  c.exec_id = (char *) (exec_id ? exec_id : "");
+  c.stdin = true;
+  T_OK (t, t_rpc (t, "CloseIO", &c.base, NULL, NULL), exec_id ? "CloseIO of the exec" : "CloseIO");
+  close (io->in_fd);
+  io->in_fd = -1;
+  return t_io_read (t, io->out_fd, 10000, NULL);
+}
+
 /* ------------------------------------------------------------------ io */
 
 CASE (io_stdin_cat_closeio)
@@ -55,14 +72,7 @@ CASE (io_stdin_cat_closeio)
   io_task (t, a, true, true, false, &io);
   start (t);
   const char line[] = "through stdin\n";
-  T_REQUIRE (t, write (io.in_fd, line, sizeof (line) - 1) == (ssize_t) sizeof (line) - 1, "write stdin");
-  Containerd__Task__V2__CloseIORequest c = CONTAINERD__TASK__V2__CLOSE_IOREQUEST__INIT;
-  c.id = (char *) "c1";
-  c.stdin = true;
-  T_OK (t, t_rpc (t, "CloseIO", &c.base, NULL, NULL), "CloseIO");
-  close (io.in_fd);
-  io.in_fd = -1;
-  char *out = t_io_read (t, io.out_fd, 10000, NULL);
+  char *out = through_stdin (t, &io, NULL, line);
   uint32_t st = wait_c1 (t);
   t_note (t, "cat echoed \"%s\" and exited %u after CloseIO", out, st);
   T_REQUIRE (t, strcmp (out, line) == 0, "stdin did not come back out");
@@ -82,15 +92,7 @@ CASE (io_exec_stdin_closeio)
   T_OK (t, t_exec (t, "c1", "e1", a, &io, false, NULL), "Exec with stdin");
   T_OK (t, t_start (t, "c1", "e1", NULL, NULL), "exec Start");
   const char line[] = "through exec stdin\n";
-  T_REQUIRE (t, write (io.in_fd, line, sizeof (line) - 1) == (ssize_t) sizeof (line) - 1, "write stdin");
-  Containerd__Task__V2__CloseIORequest c = CONTAINERD__TASK__V2__CLOSE_IOREQUEST__INIT;
-  c.id = (char *) "c1";
-  c.exec_id = (char *) "e1";
-  c.stdin = true;
-  T_OK (t, t_rpc (t, "CloseIO", &c.base, NULL, NULL), "CloseIO of the exec");
-  close (io.in_fd);
-  io.in_fd = -1;
-  char *out = t_io_read (t, io.out_fd, 10000, NULL);
+  char *out = through_stdin (t, &io, "e1", line);
   uint32_t st = 0;
   T_OK (t, t_wait (t, "c1", "e1", &st, NULL, NULL), "exec Wait");
   t_note (t, "the exec's cat echoed \"%s\" and exited %u after CloseIO", out, st);

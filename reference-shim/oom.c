@@ -34,9 +34,13 @@ read_kills (int fd)
   if (n <= 0)
     return -1;
   buf[n] = '\0';
-  for (char *line = buf; line && *line; line = strchr (line, '\n') ? strchr (line, '\n') + 1 : NULL)
-    if (strncmp (line, "oom_kill ", 9) == 0)
-      return strtoll (line + 9, NULL, 10);
+  for (char *line = buf; line && *line;)
+    {
+      if (strncmp (line, "oom_kill ", 9) == 0)
+        return strtoll (line + 9, NULL, 10);
+      char *nl = strchr (line, '\n');
+      line = nl ? nl + 1 : NULL;
+    }
   return 0;
 }
 

@@ -480,6 +480,26 @@ running_task (fx *f, const char *id)
   running_task_with (f, id, NULL);
 }
 
+/* SIGKILL, Wait, Delete */
+static void
+end_task (fx *f, const char *id)
+{
+  sc_rpc_result r = { 0 };
+  Containerd__Task__V2__KillRequest k = CONTAINERD__TASK__V2__KILL_REQUEST__INIT;
+  k.id = (char *) id;
+  k.signal = SIGKILL;
+  assert_int_equal (call (f, "Kill", &k.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__WaitRequest wr = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
+  wr.id = (char *) id;
+  assert_int_equal (call (f, "Wait", &wr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+  Containerd__Task__V2__DeleteRequest dr = CONTAINERD__TASK__V2__DELETE_REQUEST__INIT;
+  dr.id = (char *) id;
+  assert_int_equal (call (f, "Delete", &dr.base, NULL, &r), 0);
+  sc_rpc_result_release (&r);
+}
+
 static void
 stdin_reaches_cat_and_closeio_gives_eof_stdout_stderr_separate (void **state)
 {
@@ -588,19 +608,7 @@ terminal_exec_output_is_a_tty_stream (void **state)
   assert_non_null (strstr (o, "hi\r\n"));
   free (o);
   close (ofd);
-  Containerd__Task__V2__KillRequest k = CONTAINERD__TASK__V2__KILL_REQUEST__INIT;
-  k.id = (char *) "tty1";
-  k.signal = SIGKILL;
-  assert_int_equal (call (f, "Kill", &k.base, NULL, &r), 0);
-  sc_rpc_result_release (&r);
-  Containerd__Task__V2__WaitRequest wr = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
-  wr.id = (char *) "tty1";
-  assert_int_equal (call (f, "Wait", &wr.base, NULL, &r), 0);
-  sc_rpc_result_release (&r);
-  Containerd__Task__V2__DeleteRequest dr = CONTAINERD__TASK__V2__DELETE_REQUEST__INIT;
-  dr.id = (char *) "tty1";
-  assert_int_equal (call (f, "Delete", &dr.base, NULL, &r), 0);
-  sc_rpc_result_release (&r);
+  end_task (f, "tty1");
   free (out);
 }
 
@@ -685,25 +693,6 @@ bad_ids_and_bad_configs_are_rejected_clearly_with_no_events (void **state)
   free (rootfs);
   free (b3);
   free (b);
-}
-
-static void
-end_task (fx *f, const char *id)
-{
-  sc_rpc_result r = { 0 };
-  Containerd__Task__V2__KillRequest k = CONTAINERD__TASK__V2__KILL_REQUEST__INIT;
-  k.id = (char *) id;
-  k.signal = SIGKILL;
-  assert_int_equal (call (f, "Kill", &k.base, NULL, &r), 0);
-  sc_rpc_result_release (&r);
-  Containerd__Task__V2__WaitRequest wr = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
-  wr.id = (char *) id;
-  assert_int_equal (call (f, "Wait", &wr.base, NULL, &r), 0);
-  sc_rpc_result_release (&r);
-  Containerd__Task__V2__DeleteRequest dr = CONTAINERD__TASK__V2__DELETE_REQUEST__INIT;
-  dr.id = (char *) id;
-  assert_int_equal (call (f, "Delete", &dr.base, NULL, &r), 0);
-  sc_rpc_result_release (&r);
 }
 
 static void

@@ -81,6 +81,15 @@ ctr_ containers ls -q 2>/dev/null | grep -qx cat1; expect "stdin task cleaned up
 ctr_ run "${FIFO[@]}" -d "${RT[@]}" "$IMG" svc sleep 3600 >/dev/null 2>&1
 expect "ctr run -d starts a task" $? ""
 status() { ctr_ task ls 2>/dev/null | awk -v id="$1" '$1==id {print $3}'; }
+# kill_delete ID STOPPED-CHECK DELETE-CHECK: SIGKILL, STOPPED within 5 s, task and container deleted
+kill_delete() {
+  ctr_ task kill -s SIGKILL "$1" >/dev/null 2>&1
+  for _ in $(seq 50); do [ "$(status "$1")" = STOPPED ] && break; sleep 0.1; done
+  expect "$2" $([ "$(status "$1")" = STOPPED ]; echo $?) "status $(status "$1")"
+  ctr_ task delete "$1" >/dev/null 2>&1
+  expect "$3" $? ""
+  ctr_ containers delete "$1" >/dev/null 2>&1
+}
 expect "ctr task ls shows RUNNING" $([ "$(status svc)" = RUNNING ]; echo $?) "status $(status svc)"
 out=$(ctr_ task exec "${FIFO[@]}" --exec-id e1 svc sh -c 'echo exec-out; exit 3' 2>&1); rc=$?
 expect "ctr task exec: exit code" $([ $rc -eq 3 ]; echo $?) "got $rc"
@@ -97,12 +106,7 @@ ctr_ task resume svc >/dev/null 2>&1
 expect "ctr task resume -> RUNNING" $([ "$(status svc)" = RUNNING ]; echo $?) "status $(status svc)"
 m=$(ctr_ task metrics svc 2>&1)
 expect "ctr task metrics prints memory and pids" $(echo "$m" | grep -q "memory.usage_in_bytes" && echo "$m" | grep -q "pids.current"; echo $?) "$m"
-ctr_ task kill -s SIGKILL svc >/dev/null 2>&1
-for _ in $(seq 50); do [ "$(status svc)" = STOPPED ] && break; sleep 0.1; done
-expect "ctr task kill -s SIGKILL -> STOPPED" $([ "$(status svc)" = STOPPED ]; echo $?) "status $(status svc)"
-ctr_ task delete svc >/dev/null 2>&1
-expect "ctr task delete" $? ""
-ctr_ containers delete svc >/dev/null 2>&1
+kill_delete svc "ctr task kill -s SIGKILL -> STOPPED" "ctr task delete"
 wait "$EXECPID" 2>/dev/null
 
 # --- OOM: a task over its memory limit; containerd hears /tasks/oom before the exit
@@ -130,12 +134,7 @@ expect "restart: the task is RUNNING with the same pid" \
   "$(ctr_ task ls 2>&1); $(tail -5 "$T/containerd.log")"
 out=$(ctr_ task exec "${FIFO[@]}" --exec-id r1 survivor sh -c 'echo after-restart; exit 4' 2>&1); rc=$?
 expect "restart: exec on the reloaded task (output, exit 4)" $([ $rc -eq 4 ] && echo "$out" | grep -qx after-restart; echo $?) "rc $rc: $out"
-ctr_ task kill -s SIGKILL survivor >/dev/null 2>&1
-for _ in $(seq 50); do [ "$(status survivor)" = STOPPED ] && break; sleep 0.1; done
-expect "restart: kill reaches it, its exit is seen (STOPPED)" $([ "$(status survivor)" = STOPPED ]; echo $?) "status $(status survivor)"
-ctr_ task delete survivor >/dev/null 2>&1
-expect "restart: delete" $? ""
-ctr_ containers delete survivor >/dev/null 2>&1
+kill_delete survivor "restart: kill reaches it, its exit is seen (STOPPED)" "restart: delete"
 
 # --- --runc-binary selects another runtime ----------------------------------
 ctr_ run "${FIFO[@]}" --rm --runtime io.containerd.runc.v2 --runc-binary "$T/runc-wrapper" "$IMG" wrapped sh -c 'exit 5' >/dev/null 2>&1; rc=$?
