@@ -226,6 +226,21 @@
      "ResizePty of a task without a terminal succeeds", "TestTaskResize (containerd v1.7.24 integration/client/container_test.go)") \
   X (io_output_drained_before_delete, "io.output-drained-before-delete", SC_MUST, 0,               \
      "all output is in the FIFO when Delete returns", "docs/shim-behaviour.md#delete, #stdio")     \
+  X (io_binary_logger, "io.binary-logger", SC_SHOULD, 0,                                         \
+     "a binary:// logger gets stdout on fd 3, stderr on fd 4, the query as arguments, the id and namespace", \
+     "containerd v1.7.24 runtime/v2/README.md \"Logging\"; containerd v1.7.24 pkg/process/io_util.go (NewBinaryCmd); docs/shim-behaviour.md#loggers") \
+  X (io_binary_logger_ready_first, "io.binary-logger-ready-first", SC_SHOULD, 0,                 \
+     "Create waits until the binary:// logger closed its readiness fd 5",                          \
+     "containerd v1.7.24 pkg/process/io.go (NewBinaryIO); docs/shim-behaviour.md#loggers")          \
+  X (io_binary_v2_logger_readiness, "io.binary-v2-logger-readiness", SC_SHOULD, 0,               \
+     "binary-v2://: no readiness byte fails Create, the byte runs the task",                      \
+     "containerd v2.3.4 docs/runtime-v2.md \"Logging\"; docs/shim-behaviour.md#loggers")           \
+  X (io_unknown_scheme_rejected, "io.unknown-scheme-rejected", SC_SHOULD, 0,                     \
+     "Create with an unknown stdio scheme fails with a message and leaves no task",               \
+     "containerd v1.7.24 pkg/process/io.go (createIO: unknown STDIO scheme); docs/shim-behaviour.md#stdio") \
+  X (io_file_scheme_appends, "io.file-scheme-appends", SC_SHOULD, 0,                             \
+     "file:// stdout and stderr are appended to the file",                                        \
+     "containerd v1.7.24 runtime/v2/README.md \"Logging\"; containerd v1.7.24 pkg/process/io.go (createIO, file); docs/shim-behaviour.md#stdio") \
   /* state / control */                                                                            \
   X (control_pause_resume_status, "control.pause-resume-status", SC_SHOULD, 0,                     \
      "Pause gives PAUSED, Resume gives RUNNING", "docs/shim-behaviour.md#states, #other-calls")    \

@@ -205,6 +205,178 @@ CASE (io_output_drained_before_delete)
   t_io_close (&io);
 }
 
+/* ------------------------------------------------------------------ stdio schemes */
+
+/* A logger script in the case's directory: it records its environment
+ * and arguments, copies fd 3 and fd 4 into files, signals readiness on
+ * fd 5 as `ready` says (a shell snippet run with fd 5 open), and writes
+ * "done" once both streams ended.  It ignores the SIGTERM a shim may
+ * send at Delete (containerd's runc shim closes the pipes, then sends
+ * it) and exits when its streams end.  The logger runs on the host with
+ * only CONTAINER_ID and CONTAINER_NAMESPACE set: absolute paths. */
+static char *
+logger_script (sc_t *t, const char *ready)
+{
+  char *path = t_keep_str (t, sc_xasprintf ("%s/logger.sh", t->env.dir));
+  char *text = t_keep_str (t, sc_xasprintf ("#!/bin/sh\n"
+                                            "d=%s\n"
+                                            "trap '' TERM\n"
+                                            "printf '%%s\\n' \"$CONTAINER_ID\" \"$CONTAINER_NAMESPACE\" > $d/log-env\n"
+                                            "printf '%%s\\n' \"$@\" > $d/log-args\n"
+                                            "/bin/cat <&3 5>&- > $d/log-out &\n"
+                                            "/bin/cat <&4 5>&- > $d/log-err &\n"
+                                            "exec 3<&- 4<&-\n"
+                                            "%s\n"
+                                            "exec 5>&-\n"
+                                            "wait\n"
+                                            "echo done > $d/log-done\n",
+                                            t->env.dir, ready));
+  t_write_file (t, path, text, 0755);
+  return path;
+}
+
+static char *
+in_dir (sc_t *t, const char *name)
+{
+  return t_keep_str (t, sc_xasprintf ("%s/%s", t->env.dir, name));
+}
+
+/* Create of c1 in bundle b with stdout and stderr both `uri` (what
+ * containerd's cio.BinaryIO and cio.LogFile send), no stdin */
+static int
+create_in_with_uri (sc_t *t, char *b, const char *uri, char **message)
+{
+  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  cr.id = (char *) "c1";
+  cr.bundle = b;
+  cr.stdin = (char *) "";
+  cr.stdout = (char *) uri;
+  cr.stderr = (char *) uri;
+  return t_create_req (t, &cr, NULL, message);
+}
+
+/* the same in a new bundle running args, with the shim launched */
+static int
+create_with_uri (sc_t *t, const char *const *args, const char *uri, char **message)
+{
+  char *b = t_bundle (t, "c1", args, false);
+  t_launch (t, "c1", b);
+  return create_in_with_uri (t, b, uri, message);
+}
+
+static const char *const OUT_ERR_3[] = { "sh", "-c", "echo to-out; echo to-err >&2; exit 3", NULL };
+
+/* Delete of c1 (a shim may hold the logger's pipes until then), then the
+ * logger's files once it wrote "done" */
+static void
+logger_output (sc_t *t, char **out, char **err)
+{
+  T_OK (t, t_delete (t, "c1", NULL, NULL, NULL), "Delete");
+  T_REQUIRE (t, t_wait_file (t, in_dir (t, "log-done"), 10000),
+             "the logger did not see its fds 3 and 4 end within 10 s of Delete");
+  *out = t_read_file (t, in_dir (t, "log-out"));
+  *err = t_read_file (t, in_dir (t, "log-err"));
+  T_REQUIRE (t, *out && *err, "the logger wrote no output files");
+}
+
+CASE (io_binary_logger)
+{
+  char *script = logger_script (t, "");
+  char *uri = t_keep_str (t, sc_xasprintf ("binary://%s?--tag=x1", script));
+  char *msg = NULL;
+  T_OK (t, create_with_uri (t, OUT_ERR_3, uri, &msg), "Create with a binary:// logger");
+  start (t);
+  uint32_t st = wait_c1 (t);
+  char *out, *err;
+  logger_output (t, &out, &err);
+  char *env = t_read_file (t, in_dir (t, "log-env"));
+  char *args = t_read_file (t, in_dir (t, "log-args"));
+  t_note (t, "exit %u; the logger's fd 3 \"%s\", fd 4 \"%s\", CONTAINER_ID/NAMESPACE \"%s\", args \"%s\"", st, out,
+          err, env ? env : "(none)", args ? args : "(none)");
+  T_REQUIRE (t, st == 3, "the task's exit status %u is not 3", st);
+  T_REQUIRE (t, strcmp (out, "to-out\n") == 0, "the container's stdout did not reach the logger's fd 3");
+  T_REQUIRE (t, strcmp (err, "to-err\n") == 0, "the container's stderr did not reach the logger's fd 4");
+  char *want_env = t_keep_str (t, sc_xasprintf ("c1\n%s\n", t->env.ns));
+  T_REQUIRE (t, env && strcmp (env, want_env) == 0,
+             "the logger's CONTAINER_ID and CONTAINER_NAMESPACE are not the task's id and namespace");
+  T_REQUIRE (t, args && strcmp (args, "--tag\nx1\n") == 0,
+             "the URI's query ?--tag=x1 did not become the logger's arguments --tag x1");
+}
+
+CASE (io_binary_logger_ready_first)
+{
+  /* the logger takes its time before it closes fd 5: Create must wait */
+  char *script = logger_script (t, "/bin/sleep 0.3; echo > $d/log-ready");
+  char *uri = t_keep_str (t, sc_xasprintf ("binary://%s", script));
+  char *ready = in_dir (t, "log-ready");
+  T_OK (t, create_with_uri (t, OUT_ERR_3, uri, NULL), "Create with a slow binary:// logger");
+  bool was_ready = access (ready, F_OK) == 0;
+  t_note (t, "when Create answered, the logger had %s signalled readiness", was_ready ? "already" : "not yet");
+  T_REQUIRE (t, was_ready, "Create answered before the logger closed its readiness fd 5");
+  start (t);
+  uint32_t st = wait_c1 (t);
+  char *out, *err;
+  logger_output (t, &out, &err);
+  T_REQUIRE (t, st == 3 && strcmp (out, "to-out\n") == 0, "the task did not run to the logger (exit %u, \"%s\")",
+             st, out);
+}
+
+CASE (io_binary_v2_logger_readiness)
+{
+  /* binary-v2://: a closed fd 5 without the byte is a failure */
+  char *script = logger_script (t, "");
+  char *uri = t_keep_str (t, sc_xasprintf ("binary-v2://%s", script));
+  char *b = t_bundle (t, "c1", OUT_ERR_3, false);
+  t_launch (t, "c1", b);
+  char *msg = NULL;
+  int code = create_in_with_uri (t, b, uri, &msg);
+  t_note (t, "a binary-v2:// logger that closed fd 5 without a byte: Create %s \"%s\"", sc_code_name (code),
+          msg ? msg : "");
+  T_REQUIRE (t, code != 0, "Create succeeded although the binary-v2:// logger never wrote its readiness byte");
+  T_CODE (t, t_state (t, "c1", NULL, NULL, NULL), SC_NOT_FOUND, "State after the failed Create");
+  free (msg);
+  /* the same logger writing its byte runs the task */
+  logger_script (t, "printf r >&5");
+  T_OK (t, create_in_with_uri (t, b, uri, NULL),
+        "Create with a binary-v2:// logger that writes its byte");
+  start (t);
+  uint32_t st = wait_c1 (t);
+  char *out, *err;
+  logger_output (t, &out, &err);
+  T_REQUIRE (t, st == 3 && strcmp (out, "to-out\n") == 0 && strcmp (err, "to-err\n") == 0,
+             "the task did not run to the ready binary-v2:// logger (exit %u, \"%s\", \"%s\")", st, out, err);
+}
+
+CASE (io_unknown_scheme_rejected)
+{
+  char *msg = NULL;
+  int code = create_with_uri (t, OUT_ERR_3, "nosuch:///tmp/x", &msg);
+  t_note (t, "stdout nosuch:///tmp/x: Create %s \"%s\"", sc_code_name (code), msg ? msg : "");
+  T_REQUIRE (t, code != 0, "Create with an unknown stdio scheme succeeded");
+  T_REQUIRE (t, msg && *msg, "Create failed without saying why");
+  free (msg);
+  T_CODE (t, t_state (t, "c1", NULL, NULL, NULL), SC_NOT_FOUND, "State after the failed Create");
+}
+
+CASE (io_file_scheme_appends)
+{
+  char *log = in_dir (t, "task.log");
+  t_write_file (t, log, "before\n", 0644);
+  char *uri = t_keep_str (t, sc_xasprintf ("file://%s", log));
+  T_OK (t, create_with_uri (t, OUT_ERR_3, uri, NULL), "Create with file:// stdout and stderr");
+  start (t);
+  uint32_t st = wait_c1 (t);
+  T_OK (t, t_delete (t, "c1", NULL, NULL, NULL), "Delete");
+  char *text = t_read_file (t, log);
+  t_note (t, "exit %u; %s holds \"%s\"", st, log, text ? text : "(gone)");
+  T_REQUIRE (t, st == 3, "the task's exit status %u is not 3", st);
+  /* the two streams may be copied apart: either order is fine */
+  T_REQUIRE (t,
+             text
+               && (strcmp (text, "before\nto-out\nto-err\n") == 0 || strcmp (text, "before\nto-err\nto-out\n") == 0),
+             "the file does not hold what it had, then stdout and stderr appended");
+}
+
 /* ------------------------------------------------------------------ state / control */
 
 CASE (control_pause_resume_status)

@@ -31,6 +31,8 @@ static const versioned versions[] = {
   { "bootstrap.socket-dir-honoured", 203, 9999, SC_SHOULD },
   /* containerd 2.x runs -info */
   { "bootstrap.info-flag", 200, 9999, SC_SHOULD },
+  /* binary-v2:// stdio exists from 2.3 (the runc shim's io.go) */
+  { "io.binary-v2-logger-readiness", 203, 9999, SC_SHOULD },
   /* 2.x logs a shim's FIFO output only when it runs it with -debug */
   { "bootstrap.log-fifo-written", ALL, SC_COMPAT },
   /* 1.6.20 makes no promise about exit order; 1.7.22+ and 2.x do */

@@ -221,6 +221,13 @@ void t_io (sc_t *t, const char *name, bool with_stdin, bool with_stderr, sc_io *
 char *t_io_read (sc_t *t, int fd, int64_t timeout_ms, size_t *len);
 void t_io_close (sc_io *io);
 
+/* --- files on the host (loggers' output, file:// stdio) --- */
+char *t_read_file (sc_t *t, const char *path); /* whole file (arena), NULL if missing */
+/* text with mode; a failure is the runner's own error */
+void t_write_file (sc_t *t, const char *path, const char *text, mode_t mode);
+/* polls (10 ms, the loop turning) until path exists; false at the deadline */
+bool t_wait_file (sc_t *t, const char *path, int64_t timeout_ms);
+
 /* --- the whole containerd teardown of the case's shim; checks nothing --- */
 void t_teardown (sc_t *t);
 

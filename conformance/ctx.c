@@ -104,8 +104,19 @@ finish (sc_t *t, sc_status st, const char *fmt, va_list ap)
   free (t->message);
   t->message = m;
   t->status = st;
-  t_log (t, "%s: %s", st == SC_SKIP ? "skip" : "FAIL", m);
+  t_log (t, "%s: %s", st == SC_SKIP ? "skip" : st == SC_ERROR ? "ERROR" : "FAIL", m);
   longjmp (t->jb, 1);
+}
+
+/* shimcheck itself could not do its part: ERROR, not the shim's FAIL */
+static void runner_error (sc_t *t, const char *fmt, ...) __attribute__ ((format (printf, 2, 3), noreturn));
+
+static void
+runner_error (sc_t *t, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  finish (t, SC_ERROR, fmt, ap);
 }
 
 void
@@ -870,6 +881,58 @@ t_io_read (sc_t *t, int fd, int64_t timeout_ms, size_t *len)
   if (len)
     *len = n;
   return buf;
+}
+
+char *
+t_read_file (sc_t *t, const char *path)
+{
+  FILE *f = fopen (path, "re");
+  if (f == NULL)
+    return NULL;
+  size_t cap = 4096, n = 0;
+  char *buf = sc_xmalloc (cap);
+  size_t got;
+  while ((got = fread (buf + n, 1, cap - n - 1, f)) > 0)
+    {
+      n += got;
+      if (n + 1 == cap)
+        {
+          if (cap >= (1u << 24))
+            break; /* 16 MiB is more than any case writes */
+          cap *= 2;
+          buf = sc_xrealloc (buf, cap);
+        }
+    }
+  fclose (f);
+  buf[n] = '\0';
+  return t_keep_str (t, buf);
+}
+
+void
+t_write_file (sc_t *t, const char *path, const char *text, mode_t mode)
+{
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  size_t len = strlen (text);
+  bool ok = fd >= 0 && write (fd, text, len) == (ssize_t) len && fchmod (fd, mode) == 0;
+  int e = errno;
+  if (fd >= 0)
+    close (fd);
+  if (!ok)
+    runner_error (t, "cannot write %s: %s", path, strerror (e));
+}
+
+bool
+t_wait_file (sc_t *t, const char *path, int64_t timeout_ms)
+{
+  int64_t deadline = sc_deadline_in_ms (t_ms (t, timeout_ms));
+  for (;;)
+    {
+      if (access (path, F_OK) == 0)
+        return true;
+      if (sc_now_mono_ns () >= deadline)
+        return false;
+      sc_loop_run_once (t->env.loop, 10); /* the events sink keeps turning */
+    }
 }
 
 void

@@ -58,7 +58,8 @@ typedef enum
 {
   Q_RT,
   Q_EXIT,
-  Q_DRAIN
+  Q_DRAIN,
+  Q_READY
 } qkind;
 
 typedef struct qitem
@@ -67,6 +68,8 @@ typedef struct qitem
   qkind kind;
   rt_cb cb;
   void (*drain_cb) (void *);
+  void (*ready_cb) (void *, const char *);
+  bool not_ready;
   void *data;
   rt_result res;
   pid_t pid;
@@ -183,6 +186,9 @@ run_queue (sc_timer *t)
           break;
         case Q_DRAIN:
           q->drain_cb (q->data);
+          break;
+        case Q_READY:
+          q->ready_cb (q->data, q->not_ready ? "fake logger: no readiness byte" : NULL);
           break;
         }
       free (q);
@@ -631,6 +637,23 @@ fake_stdio_prepare (shim_host *h, process *p, int child_fds[3], char **console, 
   return 0;
 }
 
+/* a binary:// logger: ready on a later turn, unless its path says not */
+static void
+fake_stdio_when_ready (shim_host *h, process *p, void (*cb) (void *, const char *), void *data)
+{
+  if (p->out == NULL || strncmp (p->out, "binary", 6) != 0)
+    {
+      cb (data, NULL);
+      return;
+    }
+  qitem *q = sc_xcalloc (1, sizeof (*q));
+  q->kind = Q_READY;
+  q->ready_cb = cb;
+  q->not_ready = strstr (p->out, "notready") != NULL;
+  q->data = data;
+  enqueue (q);
+}
+
 static int
 fake_stdio_start (shim_host *h, process *p, sc_error *err)
 {
@@ -820,6 +843,7 @@ static const shim_host_ops fake_ops = {
   .read_pid = fake_read_pid,
   .remove_file = fake_remove_file,
   .stdio_prepare = fake_stdio_prepare,
+  .stdio_when_ready = fake_stdio_when_ready,
   .stdio_start = fake_stdio_start,
   .stdio_close_stdin = fake_stdio_close_stdin,
   .stdio_resize = fake_stdio_resize,

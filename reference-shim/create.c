@@ -121,20 +121,38 @@ unless_limit (int errnum, int code)
     }
 }
 
+static void create_runtime (void *data, const char *logger_failed);
+
 static void
 create_run (job *j)
 {
   container *c = j->c;
   shim_host *h = c->svc->host;
-  int fds[3];
-  char *console = NULL;
   sc_error err = SC_ERROR_INIT;
-  if (HOST (h, stdio_prepare, c->init, fds, &console, &err) < 0)
+  if (HOST (h, stdio_prepare, c->init, j->u.create.fds, &j->u.create.console, &err) < 0)
     {
       create_fail (j, unless_limit (err.errnum, SC_INVALID_ARGUMENT), "stdio: %s", err.msg);
       sc_error_release (&err);
       return;
     }
+  /* a binary:// logger must say it is ready before the process runs */
+  HOST (h, stdio_when_ready, c->init, create_runtime, j);
+}
+
+static void
+create_runtime (void *data, const char *logger_failed)
+{
+  job *j = data;
+  container *c = j->c;
+  shim_host *h = c->svc->host;
+  sc_error err = SC_ERROR_INIT;
+  if (logger_failed)
+    {
+      create_fail (j, SC_UNKNOWN, "stdio: %s", logger_failed);
+      return;
+    }
+  int *fds = j->u.create.fds;
+  char *console = j->u.create.console;
   cleanup_free char *pidfile = sc_xasprintf ("%s/init.pid", c->bundle);
   const char *args[16];
   int k = 0;

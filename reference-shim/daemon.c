@@ -154,7 +154,7 @@ serve (const shim_flags *f)
   sc_ttrpc_server_set_reply_filter (d.server, fault_reply_filter);
 #endif
   d.pub = publisher_new (d.loop, getenv ("TTRPC_ADDRESS"), f->ns);
-  shim_host *host = real_host_new (d.loop, reap, d.pub, request_shutdown, &d);
+  shim_host *host = real_host_new (d.loop, reap, d.pub, f->ns, request_shutdown, &d);
   task_service *svc = task_service_new (d.loop, host, f->ns);
   task_service_register (svc, d.server);
   int rc;

@@ -23,7 +23,8 @@
  *               reorder-events, double-exit-event, oom-after-exit (drop-oom drops it),
  *               exit-before-start,
  *               exit-event-on-failed-create exit-on-created-delete
- *   io:         drop-stdout stderr-to-stdout
+ *   io:         drop-stdout stderr-to-stdout tty-drop-tail file-truncate ignore-unknown-scheme
+ *               logger-swap-fds logger-no-env logger-no-args logger-no-wait logger-v2-eof-ok
  *   robustness: crash-on-<Method> hang-on-<Method> crash-on-cancel crash-on-garbage
  *               raw-messages (status messages not made UTF-8)
  *               block-loop-on-create */

@@ -230,6 +230,12 @@ real_stdio_prepare (shim_host *h, process *p, int child_fds[3], char **console_p
   return stdio_prepare (&REAL (h)->stdio, p, child_fds, console_path, err);
 }
 
+static void
+real_stdio_when_ready (shim_host *h, process *p, void (*cb) (void *, const char *), void *data)
+{
+  stdio_when_ready (p, cb, data);
+}
+
 static int
 real_stdio_start (shim_host *h, process *p, sc_error *err)
 {
@@ -346,6 +352,7 @@ static const shim_host_ops real_ops = {
   .read_pid = real_read_pid,
   .remove_file = real_remove_file,
   .stdio_prepare = real_stdio_prepare,
+  .stdio_when_ready = real_stdio_when_ready,
   .stdio_start = real_stdio_start,
   .stdio_close_stdin = real_stdio_close_stdin,
   .stdio_resize = real_stdio_resize,
@@ -359,8 +366,8 @@ static const shim_host_ops real_ops = {
 };
 
 shim_host *
-real_host_new (sc_loop *loop, reaper *reap, publisher *pub, void (*shutdown) (void *data),
-               void *data)
+real_host_new (sc_loop *loop, reaper *reap, publisher *pub, const char *ns,
+               void (*shutdown) (void *data), void *data)
 {
   real_host *h = sc_xcalloc (1, sizeof (*h));
   h->base.ops = &real_ops;
@@ -368,6 +375,8 @@ real_host_new (sc_loop *loop, reaper *reap, publisher *pub, void (*shutdown) (vo
   h->reaper = reap;
   h->pub = pub;
   h->stdio.loop = loop;
+  h->stdio.reaper = reap;
+  h->stdio.ns = ns;
   h->shutdown = shutdown;
   h->shutdown_data = data;
   return &h->base;

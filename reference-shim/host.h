@@ -59,6 +59,10 @@ typedef struct shim_host_ops
    * set, /dev/null otherwise; with a terminal, a console socket instead) */
   int (*stdio_prepare) (shim_host *h, process *p, int child_fds[3], char **console_path,
                         sc_error *err);
+  /* cb (data, NULL) once p's binary:// logger said it is ready (at once
+   * without one), cb (data, why) if it did not; before the runtime call */
+  void (*stdio_when_ready) (shim_host *h, process *p, void (*cb) (void *data, const char *why),
+                            void *data);
   /* after the runtime call: closes the child ends, opens the FIFOs, copies */
   int (*stdio_start) (shim_host *h, process *p, sc_error *err);
   void (*stdio_close_stdin) (shim_host *h, process *p);

@@ -127,7 +127,14 @@ struct job
     struct
     {
       char *specfile;       /* owned: <bundle>/.exec-<id>.json while exec runs */
+      int fds[3];           /* an exec's stdio while its logger gets ready */
+      char *console;        /* not owned (the process's stdio owns it) */
     } start;
+    struct
+    {
+      int fds[3];           /* the init's stdio while its logger gets ready */
+      char *console;        /* not owned */
+    } create;
   } u;
 };
 

@@ -199,17 +199,47 @@ exec_start_done (const rt_result *r, void *data)
   process_watch (p); /* an exit seen before we knew the pid arrives now */
 }
 
-/* `runtime exec --process <spec> --detach` with p's stdio */
+static void exec_runtime (void *data, const char *logger_failed);
+
+/* `runtime exec --process <spec> --detach` with p's stdio, once a
+ * binary:// logger (if any) is ready */
 static int
 exec_begin (job *j, sc_error *err)
 {
   process *p = j->p;
+  shim_host *h = p->c->svc->host;
+  if (HOST (h, stdio_prepare, p, j->u.start.fds, &j->u.start.console, err) < 0)
+    return -1;
+  HOST (h, stdio_when_ready, p, exec_runtime, j);
+  return 0;
+}
+
+static int exec_runtime_call (job *j, sc_error *err);
+
+static void
+exec_runtime (void *data, const char *logger_failed)
+{
+  job *j = data;
+  process *p = j->p;
+  sc_error err = SC_ERROR_INIT;
+  if (logger_failed)
+    sc_error_make (&err, 0, "stdio: %s", logger_failed);
+  else if (exec_runtime_call (j, &err) == 0)
+    return;
+  process_start_failed (p);
+  HOST (p->c->svc->host, stdio_free, p);
+  job_fail (j, SC_UNKNOWN, "start %s: %s", p->id, err.msg);
+  sc_error_release (&err);
+}
+
+static int
+exec_runtime_call (job *j, sc_error *err)
+{
+  process *p = j->p;
   container *c = p->c;
   shim_host *h = c->svc->host;
-  int fds[3];
-  char *console = NULL;
-  if (HOST (h, stdio_prepare, p, fds, &console, err) < 0)
-    return -1;
+  int *fds = j->u.start.fds;
+  char *console = j->u.start.console;
   cleanup_json json_t *spec = json_deep_copy (p->spec);
   json_object_set_new (spec, "terminal", json_boolean (p->terminal));
   cleanup_free char *specfile = sc_xasprintf ("%s/.exec-%s.json", c->bundle, p->id);

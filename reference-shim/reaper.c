@@ -1,5 +1,6 @@
 /* containerd-shim-ref-v1: SIGCHLD through a signalfd (reaper.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,5 +153,26 @@ reaper_new (sc_loop *loop, reaper_term_cb on_term, void *data, reaper **out, sc_
       return sc_error_wrap (err, "reaper");
     }
   *out = r;
+  return 0;
+}
+
+int
+reaper_child_setup (const int *fds, int n)
+{
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  signal (SIGPIPE, SIG_DFL);
+  int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  /* dup to high numbers first so that the targets cannot clobber a source */
+  int hi[16];
+  if (n > 16)
+    return -1;
+  for (int i = 0; i < n; i++)
+    if ((hi[i] = fcntl (fds[i] >= 0 ? fds[i] : null, F_DUPFD_CLOEXEC, 16)) < 0)
+      return -1;
+  for (int i = 0; i < n; i++)
+    if (dup2 (hi[i], i) < 0)
+      return -1;
   return 0;
 }

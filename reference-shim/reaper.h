@@ -25,4 +25,10 @@ int reaper_new (sc_loop *loop, reaper_term_cb on_term, void *data, reaper **out,
 void reaper_watch (reaper *r, pid_t pid, reaper_exit_cb cb, void *data);
 void reaper_unwatch (reaper *r, pid_t pid);
 
+/* In a child the daemon forked, before exec: no signal blocked (the
+ * reaper blocked some), SIGPIPE back to its default, and fds[i] (-1:
+ * /dev/null) as the child's fd i for i < n, all other fds being
+ * close-on-exec already.  -1 when an fd could not be set. */
+int reaper_child_setup (const int *fds, int n);
+
 #endif

@@ -232,17 +232,12 @@ rt_run (sc_loop *loop, reaper *reap, const container *c, const char *const *args
   pid_t pid = fork ();
   if (pid == 0)
     {
-      sigset_t none;
-      sigemptyset (&none);
-      sigprocmask (SIG_SETMASK, &none, NULL);
-      signal (SIGPIPE, SIG_DFL);
-      int null = open ("/dev/null", O_RDWR);
-      int fds[3];
+      int fds[3] = { -1, -1, -1 };
       if (child_stdio)
         memcpy (fds, child_stdio, sizeof (fds));
       else
         {
-          fds[0] = stdin_data ? inp[0] : null;
+          fds[0] = stdin_data ? inp[0] : -1;
           fds[1] = outp[1];
           fds[2] = errp[1];
           /* the child side must block normally */
@@ -251,12 +246,8 @@ rt_run (sc_loop *loop, reaper *reap, const container *c, const char *const *args
           if (stdin_data)
             fcntl (fds[0], F_SETFL, 0);
         }
-      /* dup to high numbers first so that 0,1,2 cannot clobber each other */
-      int hi[3];
-      for (int i = 0; i < 3; i++)
-        hi[i] = fcntl (fds[i] >= 0 ? fds[i] : null, F_DUPFD_CLOEXEC, 10);
-      for (int i = 0; i < 3; i++)
-        dup2 (hi[i], i);
+      if (reaper_child_setup (fds, 3) < 0)
+        _exit (127);
       if (chdir (c->bundle) < 0)
         _exit (127);
       execvp (argv[0], (char *const *) argv);

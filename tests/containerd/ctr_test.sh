@@ -121,6 +121,28 @@ expect "OOM: the task over 20 MB is killed (137)" $([ $rc -eq 137 ]; echo $?) "g
 expect "OOM: containerd gets /tasks/oom, before /tasks/exit" \
   $(echo "$topics" | grep -q "/tasks/oom.*/tasks/exit"; echo $?) "topics: $topics"
 
+# --- a binary:// logger (ctr run --log-uri): stdout on fd 3, stderr on fd 4 ----
+cat >"$T/logger" <<LOGGER
+#!/bin/sh
+trap '' TERM
+printf '%s %s %s\n' "\$CONTAINER_ID" "\$CONTAINER_NAMESPACE" "\$*" > $T/log-env
+/bin/cat <&3 5>&- > $T/log-out &
+/bin/cat <&4 5>&- > $T/log-err &
+exec 3<&- 4<&- 5>&-
+wait
+echo done > $T/log-done
+LOGGER
+chmod +x "$T/logger"
+ctr_ run --rm --log-uri "binary://$T/logger?--tag=x1" "${RT[@]}" "$IMG" logged \
+  sh -c 'echo to-logger-out; echo to-logger-err >&2; exit 5' >/dev/null 2>&1; rc=$?
+for _ in $(seq 100); do [ -e "$T/log-done" ] && break; sleep 0.1; done
+expect "binary:// logger: the task's exit code 5" $([ $rc -eq 5 ]; echo $?) "got $rc"
+expect "binary:// logger: stdout on fd 3, stderr on fd 4" \
+  $([ "$(cat "$T/log-out" 2>/dev/null)" = to-logger-out ] && [ "$(cat "$T/log-err" 2>/dev/null)" = to-logger-err ]; echo $?) \
+  "out: $(cat "$T/log-out" 2>&1) err: $(cat "$T/log-err" 2>&1)"
+expect "binary:// logger: CONTAINER_ID, CONTAINER_NAMESPACE and the query's arguments" \
+  $([ "$(cat "$T/log-env" 2>/dev/null)" = "logged $NS --tag x1" ]; echo $?) "env: $(cat "$T/log-env" 2>&1)"
+
 # --- a containerd restart with a running task --------------------------------
 ctr_ run "${FIFO[@]}" -d "${RT[@]}" "$IMG" survivor sleep 3600 >/dev/null 2>&1
 tpid=$(ctr_ task ls 2>/dev/null | awk '$1=="survivor" {print $2}')
