@@ -11,7 +11,7 @@ PACKAGES=(
   # sanitizers and fuzzing
   clang libclang-rt-14-dev llvm afl++ ca-certificates
   # real peers used by the tests (never mocked)
-  containerd runc crun busybox-static
+  containerd runc crun busybox-static docker.io
   # test tooling
   iproute2 procps util-linux psmisc python3 python3-yaml python3-jsonschema curl zip unzip libxml2-utils
 )
@@ -34,6 +34,14 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 echo "bootstrap: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# docker.io's and containerd's maintainer scripts would start system daemons
+# where no policy says otherwise: our tests start private ones, never those
+POLICY=/usr/sbin/policy-rc.d
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\n# shimcheck bootstrap: no service starts while packages install\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null
+  $SUDO chmod 755 "$POLICY"
+  trap '$SUDO rm -f "$POLICY"' EXIT
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # containerd's Debian package enables a system daemon; our tests never use it, and
