@@ -103,3 +103,118 @@ sc_case_versions_text (const sc_case *c)
     snprintf (buf, sizeof (buf), "containerd %s to %s", a, b);
   return buf;
 }
+
+/* ------------------------------------------------------------------ capability tags */
+
+static char selfcheck_buf[256];
+
+const sc_capability sc_capabilities[] = {
+  { "terminal", "terminals: a pty for the init or an exec, ResizePty on it" },
+  { "pause", "Pause and Resume (the cgroup freezer)" },
+  { "runc", "runc's own interface: runc.v1.Options binary_name, runc's ProcessDetails in Pids" },
+  { "host-cgroups", "the task's cgroup on the host (limits read back from it)" },
+  { "oom", "memory limits enforced and OOM kills published as /tasks/oom" },
+  { "host-pidns", "tasks in the host's pid namespace" },
+  { "binary-logger", "binary:// and binary-v2:// stdio loggers" },
+};
+const int sc_capabilities_len = (int) (sizeof (sc_capabilities) / sizeof (sc_capabilities[0]));
+
+/* the cases that need more than the task API; every other case needs
+ * only what any shim has (processes, stdio FIFOs, signals, events) */
+static const struct
+{
+  const char *id;
+  const char *tags;
+} case_tags[] = {
+  { "io.tty-output-and-resize", "terminal" },
+  { "exec.terminal", "terminal" },
+  { "exec.terminal-output-complete", "terminal" },
+  { "control.pause-resume-status", "pause" },
+  { "control.paused-resumed-events", "pause" },
+  { "exec.while-paused-rejected", "pause" },
+  { "create.options-binary-name", "runc" },
+  { "create.options-missing-runtime", "runc" },
+  { "ttrpc.slow-runtime-does-not-block", "runc" },
+  { "exec.pids-with-details", "runc" },
+  { "control.update-resources", "host-cgroups" },
+  { "exit.oom-event", "oom" },
+  { "exit.oom-before-exit", "oom" },
+  { "exit.init-exit-last", "host-pidns" },
+  { "io.binary-logger", "binary-logger" },
+  { "io.binary-logger-ready-first", "binary-logger" },
+  { "io.binary-v2-logger-readiness", "binary-logger" },
+};
+
+const sc_capability *
+sc_capability_find (const char *tag)
+{
+  for (int i = 0; i < sc_capabilities_len; i++)
+    if (strcmp (sc_capabilities[i].tag, tag) == 0)
+      return &sc_capabilities[i];
+  return NULL;
+}
+
+const char *
+sc_case_tags (const sc_case *c)
+{
+  for (size_t i = 0; i < sizeof (case_tags) / sizeof (case_tags[0]); i++)
+    if (strcmp (case_tags[i].id, c->id) == 0)
+      return case_tags[i].tags;
+  return "";
+}
+
+bool
+sc_case_has_tag (const sc_case *c, const char *tag)
+{
+  const char *s = sc_case_tags (c);
+  size_t n = strlen (tag);
+  while (*s)
+    {
+      const char *e = strchr (s, ',');
+      size_t len = e ? (size_t) (e - s) : strlen (s);
+      if (len == n && strncmp (s, tag, n) == 0)
+        return true;
+      s += len + (e ? 1 : 0);
+    }
+  return false;
+}
+
+int
+sc_catalogue_selfcheck (char **why)
+{
+  *why = NULL;
+  bool ok = true;
+  for (size_t i = 0; ok && i < sizeof (case_tags) / sizeof (case_tags[0]); i++)
+    {
+      bool found = false;
+      for (int k = 0; k < sc_catalogue_len; k++)
+        found = found || strcmp (sc_catalogue[k].id, case_tags[i].id) == 0;
+      if (!found)
+        {
+          ok = false;
+          snprintf (selfcheck_buf, sizeof (selfcheck_buf), "capability tags name an unknown case %s", case_tags[i].id);
+        }
+      char tags[128];
+      snprintf (tags, sizeof (tags), "%s", case_tags[i].tags);
+      for (char *save = NULL, *t = strtok_r (tags, ",", &save); ok && t; t = strtok_r (NULL, ",", &save))
+        if (sc_capability_find (t) == NULL)
+          {
+            ok = false;
+            snprintf (selfcheck_buf, sizeof (selfcheck_buf), "case %s has an unknown tag %s", case_tags[i].id, t);
+          }
+    }
+  for (size_t i = 0; ok && i < sizeof (versions) / sizeof (versions[0]); i++)
+    {
+      bool found = false;
+      for (int k = 0; k < sc_catalogue_len; k++)
+        found = found || strcmp (sc_catalogue[k].id, versions[i].id) == 0;
+      if (!found)
+        {
+          ok = false;
+          snprintf (selfcheck_buf, sizeof (selfcheck_buf), "the version table names an unknown case %s", versions[i].id);
+        }
+    }
+  if (!ok)
+    *why = selfcheck_buf;
+  return ok ? 0 : -1;
+}

@@ -51,6 +51,26 @@ bool sc_case_applies (const sc_case *c, const sc_profile *p, sc_level *level);
 /* "containerd >= 2.3", "containerd 1.6", ... for c's profile range (static) */
 const char *sc_case_versions_text (const sc_case *c);
 
+/* Capability tags: what a case needs beyond the task API itself (a
+ * terminal, the cgroup freezer, runc's own options, ...).  A shim that
+ * does not have one says so (`run --without TAG`): its cases are then not
+ * applicable, reported as such and listed on the certificate, never
+ * counted as passed. */
+typedef struct sc_capability
+{
+  const char *tag;
+  const char *what;
+} sc_capability;
+extern const sc_capability sc_capabilities[];
+extern const int sc_capabilities_len;
+const sc_capability *sc_capability_find (const char *tag);
+/* c's tags, comma-separated ("" for none; static storage) */
+const char *sc_case_tags (const sc_case *c);
+bool sc_case_has_tag (const sc_case *c, const char *tag);
+/* the tables that name cases by id (versions, tags) name real cases and
+ * known tags: -1 and *why (static) otherwise */
+int sc_catalogue_selfcheck (char **why);
+
 typedef struct sc_run_config
 {
   const char *shim;           /* absolute path of the shim under test */

@@ -63,6 +63,18 @@ sc_report_verdict (const sc_report *rep)
       free (what);
       return v;
     }
+  if (rep->nwithout)
+    {
+      int na = 0;
+      for (int i = 0; i < rep->n; i++)
+        na += rep->results[i].without != NULL;
+      char tags[256] = "";
+      for (int i = 0; i < rep->nwithout; i++)
+        snprintf (tags + strlen (tags), sizeof (tags) - strlen (tags), "%s%s", i ? ", " : "", rep->without[i]);
+      return (sc_verdict){ "pass", sc_xasprintf ("%s, without %s (%d case%s not applicable)",
+                                                 rep->strict ? "CONFORMANT (strict)" : "CONFORMANT: every MUST holds",
+                                                 tags, na, na == 1 ? "" : "s") };
+    }
   return (sc_verdict){ "pass", sc_xstrdup (rep->strict ? "CONFORMANT (strict)"
                                                       : "CONFORMANT: every MUST holds") };
 }
@@ -360,6 +372,13 @@ write_json (const sc_report *rep, const char *path)
       json_object_set_new (c, "gating", json_boolean (r->gating));
       json_object_set_new (c, "baseline", json_boolean (r->in_baseline));
       json_object_set_new (c, "transcript", jstr (r->transcript));
+      json_t *tags = json_array ();
+      char buf[128];
+      snprintf (buf, sizeof (buf), "%s", sc_case_tags (r->c));
+      for (char *save = NULL, *t = strtok_r (buf, ",", &save); t; t = strtok_r (NULL, ",", &save))
+        json_array_append_new (tags, json_string (t));
+      json_object_set_new (c, "tags", tags);
+      json_object_set_new (c, "not_applicable", r->without ? json_string (r->without) : json_null ());
       json_array_append_new (cases, c);
     }
   json_t *now = json_array ();
@@ -367,10 +386,14 @@ write_json (const sc_report *rep, const char *path)
     json_array_append_new (now, json_string (rep->baseline_now_passing[i]));
   sc_verdict v = sc_report_verdict (rep);
   json_t *root = json_object ();
-  json_object_set_new (root, "schema", json_string ("shimcheck-report/3"));
+  json_object_set_new (root, "schema", json_string ("shimcheck-report/4"));
   json_object_set_new (root, "verdict", json_pack ("{s:s, s:o}", "class", v.cls, "headline", jstr (v.headline)));
   json_object_set_new (root, "passed", json_boolean (rep->passed));
   json_object_set_new (root, "partial", json_boolean (rep->filter || rep->level));
+  json_t *wo = json_array ();
+  for (int i = 0; i < rep->nwithout; i++)
+    json_array_append_new (wo, json_string (rep->without[i]));
+  json_object_set_new (root, "without", wo);
   json_object_set_new (root, "interrupted", json_boolean (rep->interrupted_by != 0));
   json_object_set_new (root, "budget_ran_out", json_boolean (rep->budget_out));
   json_object_set_new (root, "waived", json_integer (rep->waived));
@@ -525,6 +548,27 @@ write_html (const sc_report *rep, const char *path)
               "SHOULD: what a correct shim does &middot; COMPAT: what containerd-shim-runc-v2 does where the doc is silent. "
               "Only MUST gates the verdict unless the run is strict.</p></section>\n");
 
+  if (rep->nwithout)
+    {
+      fprintf (f, "<section><h2>Not applicable</h2><p>The shim was declared without these capabilities; "
+                  "their cases did not run and are not certified:</p><table><tr><th>capability</th><th>cases</th></tr>\n");
+      for (int w = 0; w < rep->nwithout; w++)
+        {
+          fprintf (f, "<tr><td><span class=\"id\">%s</span><div class=\"ref\">", rep->without[w]);
+          esc (f, sc_capability_find (rep->without[w])->what);
+          fprintf (f, "</div></td><td>");
+          for (int i = 0; i < rep->n; i++)
+            if (rep->results[i].without == rep->without[w])
+              {
+                fprintf (f, "<span class=\"id\">");
+                esc (f, rep->results[i].id);
+                fprintf (f, "</span> ");
+              }
+          fprintf (f, "</td></tr>\n");
+        }
+      fprintf (f, "</table></section>\n");
+    }
+
   fprintf (f, "<section><h2>Environment</h2><dl class=\"env\">");
   const char *k;
   json_t *v;
@@ -547,7 +591,7 @@ write_html (const sc_report *rep, const char *path)
       const sc_result *r = &rep->results[i];
       /* a failure that does not fail the run looks different from one that does */
       bool nongating = r->status == SC_FAIL && (r->in_baseline || !r->gating);
-      const char *label = sc_status_name (r->status);
+      const char *label = r->without ? "N/A" : sc_status_name (r->status);
       fprintf (f, "<tr class=\"case\" data-ok=\"%d\"><td class=\"%s\">%s%s</td><td><div class=\"id\">",
                r->status == SC_PASS, nongating ? "NG" : label, label,
                r->in_baseline && r->status == SC_FAIL ? "<br><small>waived by the baseline</small>"

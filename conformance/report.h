@@ -19,6 +19,7 @@ typedef struct sc_result
   json_t *evidence;   /* array of strings */
   char *transcript;   /* the case's transcript (tail) */
   double seconds;
+  const char *without; /* not applicable: the shim lacks this capability */
   bool in_baseline;   /* listed as an expected failure */
   bool gating;        /* its failure fails the run */
 } sc_result;
@@ -29,6 +30,8 @@ typedef struct sc_report
   json_t *invocation;  /* argv, filter, level, strict, jobs, timeout scale, baseline, versions */
   const char *filter;  /* NULL: every case */
   const char *level;   /* NULL: every level */
+  const char *const *without; /* capabilities the shim was declared without */
+  int nwithout;
   int interrupted_by;  /* the signal that stopped the run, 0 if none */
   bool budget_out;     /* the run's time budget (--max-run-time) ran out */
   int waived;          /* gating failures the baseline waived */

@@ -38,7 +38,8 @@
 static void
 list_help (FILE *f)
 {
-  fprintf (f, "usage: shimcheck list [--format text|json] [--filter REGEX] [--level must|should|compat]\n");
+  fprintf (f, "usage: shimcheck list [--format text|json] [--filter REGEX] [--level must|should|compat]\n"
+              "       shimcheck list --capabilities   the capability tags (run --without TAG) and their cases\n");
 }
 
 static bool
@@ -66,8 +67,9 @@ cmd_list (int argc, char **argv)
                                       { "filter", required_argument, NULL, 'F' },
                                       { "level", required_argument, NULL, 'l' },
                                       { "help", no_argument, NULL, 'h' },
+                                      { "capabilities", no_argument, NULL, 'c' },
                                       { NULL, 0, NULL, 0 } };
-  bool json = false;
+  bool json = false, caps = false;
   const char *filter = NULL;
   int level = SC_COMPAT, c;
   optind = 1;
@@ -86,6 +88,9 @@ cmd_list (int argc, char **argv)
       case 'F':
         filter = optarg;
         break;
+      case 'c':
+        caps = true;
+        break;
       case 'l':
         if ((level = parse_level (optarg)) < 0)
           {
@@ -100,6 +105,23 @@ cmd_list (int argc, char **argv)
         list_help (stderr);
         return SC_EXIT_USAGE;
       }
+  char *broken = NULL;
+  if (sc_catalogue_selfcheck (&broken) < 0)
+    {
+      fprintf (stderr, "shimcheck list: internal error: %s\n", broken);
+      return SC_EXIT_ENV;
+    }
+  if (caps)
+    {
+      for (int t = 0; t < sc_capabilities_len; t++)
+        {
+          printf ("%-14s %s\n", sc_capabilities[t].tag, sc_capabilities[t].what);
+          for (int i = 0; i < sc_catalogue_len; i++)
+            if (sc_case_has_tag (&sc_catalogue[i], sc_capabilities[t].tag))
+              printf ("  %s\n", sc_catalogue[i].id);
+        }
+      return SC_EXIT_OK;
+    }
   regex_t re;
   if (filter && regcomp (&re, filter, REG_EXTENDED | REG_NOSUB) != 0)
     {
@@ -113,9 +135,10 @@ cmd_list (int argc, char **argv)
       if (!level_selected (k, level) || (filter && regexec (&re, k->id, 0, NULL, 0) != 0))
         continue;
       if (json)
-        json_array_append_new (arr, json_pack ("{s:s, s:s, s:s, s:s, s:s}", "id", k->id, "group",
+        json_array_append_new (arr, json_pack ("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", k->id, "group",
                                                sc_case_group (k), "level", sc_level_name (k->level),
-                                               "title", k->title, "reference", k->ref));
+                                               "title", k->title, "reference", k->ref, "tags",
+                                               sc_case_tags (k)));
       else
         printf ("%-48s %-6s %s\n", k->id, sc_level_name (k->level), k->title);
     }
@@ -294,6 +317,7 @@ typedef struct sc_job
   const sc_profile *profile;
   sc_level level;
   bool applies;  /* false: skipped with the reason, never run */
+  const char *without; /* a tag the shim declared it lacks: not applicable, never run */
   char *id;      /* c->id, or c->id@profile in a run over several profiles */
 } sc_job;
 
@@ -464,12 +488,19 @@ run_cases (const sc_run_config *cfg, const sc_job *sel, int n, int jobs, sc_resu
           if (slots[s].pid > 0)
             continue;
           const sc_case *c = sel[next].c;
-          if (!sel[next].applies)
+          if (!sel[next].applies || sel[next].without)
             {
               sc_result *r = &results[next];
               r->status = SC_SKIP;
-              r->message = sc_xasprintf ("applies to %s; this run acts as containerd %s",
-                                         sc_case_versions_text (c), sel[next].profile->name);
+              if (sel[next].without)
+                {
+                  r->without = sel[next].without;
+                  r->message = sc_xasprintf ("NOT APPLICABLE: the shim is declared without %s (%s)", r->without,
+                                             sc_capability_find (r->without)->what);
+                }
+              else
+                r->message = sc_xasprintf ("applies to %s; this run acts as containerd %s",
+                                           sc_case_versions_text (c), sel[next].profile->name);
               r->evidence = json_array ();
               r->transcript = sc_xstrdup ("");
               done++;
@@ -587,9 +618,22 @@ run_help (FILE *f)
            "  --containerd V|all     the containerd version to act as: 1.6, 1.7, 2.0, 2.1, 2.2 or 2.3\n"
            "                         (default: the newest proven against a real containerd, 2.1);\n"
            "                         all: the version-sensitive cases once per version (id@version)\n"
+           "  --without TAG[,TAG]    capabilities the shim does not have: their cases are NOT\n"
+           "                         APPLICABLE, listed on the certificate, never passed\n"
+           "                         (`shimcheck list --capabilities` lists the tags)\n"
            "  -h, --help             this text\n"
            "\n"
            "exit codes: 0 the gate passed, 1 it failed, 2 usage, 3 set-up error\n");
+}
+
+/* the first of the declared-missing capabilities c needs, or NULL */
+static const char *
+lacking (const sc_case *c, const char *const *without, int n)
+{
+  for (int i = 0; i < n; i++)
+    if (sc_case_has_tag (c, without[i]))
+      return without[i];
+  return NULL;
 }
 
 static char **
@@ -639,7 +683,7 @@ cmd_run (int argc, char **argv)
     { "strict", no_argument, NULL, 'S' },            { "rootfs", required_argument, NULL, 'R' },
     { "max-run-time", required_argument, NULL, 'M' }, { "containerd", required_argument, NULL, 'C' },
     { "busybox", required_argument, NULL, 'B' },     { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+    { "without", required_argument, NULL, 'W' },     { NULL, 0, NULL, 0 },
   };
   const char *shim = NULL, *runtime_binary = NULL, *filter = NULL, *out = NULL, *baseline = NULL;
   const char *rootfs = NULL, *busybox = NULL;
@@ -647,10 +691,36 @@ cmd_run (int argc, char **argv)
   double scale = 1.0, max_run_s = 180;
   bool strict = false, all_profiles = false;
   const sc_profile *profile = sc_profile_default ();
+  const char *without[16];
+  int nwithout = 0;
+  char *broken = NULL;
+  if (sc_catalogue_selfcheck (&broken) < 0)
+    {
+      fprintf (stderr, "shimcheck run: internal error: %s\n", broken);
+      return SC_EXIT_ENV;
+    }
   optind = 1;
   while ((c = getopt_long (argc, argv, "j:h", lo, NULL)) != -1)
     switch (c)
       {
+      case 'W':
+        for (char *save = NULL, *tag = strtok_r (optarg, ",", &save); tag; tag = strtok_r (NULL, ",", &save))
+          {
+            const sc_capability *cap = sc_capability_find (tag);
+            if (cap == NULL)
+              {
+                fprintf (stderr, "shimcheck run: --without %s: not a capability tag; the tags are:\n", tag);
+                for (int i = 0; i < sc_capabilities_len; i++)
+                  fprintf (stderr, "  %-14s %s\n", sc_capabilities[i].tag, sc_capabilities[i].what);
+                return SC_EXIT_USAGE;
+              }
+            bool dup = false;
+            for (int i = 0; i < nwithout; i++)
+              dup = dup || without[i] == cap->tag;
+            if (!dup && nwithout < 16)
+              without[nwithout++] = cap->tag;
+          }
+        break;
       case 's':
         shim = optarg;
         break;
@@ -793,6 +863,7 @@ cmd_run (int argc, char **argv)
               if (!sc_case_applies (k, j->profile, &j->level))
                 continue;
               j->applies = true;
+              j->without = lacking (k, without, nwithout);
               j->id = sc_xasprintf ("%s@%s", k->id, j->profile->name);
               n++;
             }
@@ -802,6 +873,7 @@ cmd_run (int argc, char **argv)
       j->c = k;
       j->profile = profile;
       j->applies = sc_case_applies (k, profile, &j->level);
+      j->without = lacking (k, without, nwithout);
       j->id = sc_xstrdup (k->id);
     }
   if (filter)
@@ -859,6 +931,8 @@ cmd_run (int argc, char **argv)
   rep.strict = strict;
   rep.filter = filter;
   rep.level = level == SC_COMPAT ? NULL : level == SC_MUST ? "must" : "should";
+  rep.without = without;
+  rep.nwithout = nwithout;
   rep.invocation = invocation (argc, argv, filter, level, strict, jobs, scale, baseline, base_ids, nbase);
   json_object_set_new (rep.invocation, "max_run_time", json_real (max_run_s));
   rep.results = sc_xcalloc ((size_t) n, sizeof (sc_result));
@@ -913,6 +987,11 @@ cmd_run (int argc, char **argv)
     nonpass_nongating += rep.results[i].status == SC_FAIL && !rep.results[i].gating && !rep.results[i].in_baseline;
   printf ("# %d passed, %d failed (%d gating, %d not gating), %d expected failures, %d skipped, %d errors; %.1f s\n",
           passed, failed + nonpass_nongating, failed, nonpass_nongating, expected, skipped, errors, rep.seconds);
+  int na = 0;
+  for (int i = 0; i < n; i++)
+    na += rep.results[i].without != NULL;
+  if (nwithout)
+    printf ("# %d of the skipped not applicable: the shim is declared without the capabilities they need\n", na);
   for (int i = 0; i < rep.n_baseline_now_passing; i++)
     printf ("# baseline entry now passes, remove it: %s\n", rep.baseline_now_passing[i]);
   int unfinished = n - passed - failed - nonpass_nongating - expected - skipped - errors;

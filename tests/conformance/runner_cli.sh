@@ -105,6 +105,38 @@ check "--containerd all: versioned cases once per version (id@version, level per
 "$SC" list --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d)>=80 and all({"id","level","title","reference","group"}<=set(x) for x in d)'
 check "list --format json gives id, group, level, title, reference for >= 80 cases" $? ""
 
+# --- capability tags: --without makes a shim's missing features NOT APPLICABLE ---
+rc=$("$SC" run --shim "$REF" --without nope >/dev/null 2>"$T/err"; echo $?)
+check "an unknown --without tag is a usage error listing the tags (exit 2)" \
+  $([ "$rc" -eq 2 ] && grep -q "terminal " "$T/err"; echo $?) "$(cat "$T/err")"
+TAGGED='^(io\.tty-output-and-resize|exec\.terminal|control\.pause-resume-status|create\.pid-matches-state)$'
+rc=$(SHIMCHECK_FAULTS=no-terminal,crash-on-Pause "$SC" run --shim "$FAULTY" --filter "$TAGGED" >"$T/out" 2>"$T/err"; echo $?)
+check "a shim without terminals and Pause fails their cases when it does not say so (exit 1)" $([ "$rc" -eq 1 ]; echo $?) "$(tail -5 "$T/err")"
+rc=$(SHIMCHECK_FAULTS=no-terminal,crash-on-Pause "$SC" run --shim "$FAULTY" --filter "$TAGGED" --without terminal,pause \
+  --out "$T/wo" >"$T/out" 2>"$T/err"; echo $?)
+check "declared --without terminal,pause: those cases are not applicable (exit 0), the rest still runs" \
+  $([ "$rc" -eq 0 ] && [ "$(grep -c 'SKIP NOT APPLICABLE' "$T/out")" -eq 3 ] && grep -q '^ok .* create.pid-matches-state' "$T/out"; echo $?) "$(cat "$T/out")"
+"$SC" run --shim "$REF" -j 2 --without terminal,runc --out "$T/wo-full" >/dev/null 2>&1
+"$SC" list --capabilities >"$T/caps"
+python3 - "$T/wo-full/report.json" "$T/caps" "$HERE/../../conformance/report.schema.json" >"$T/validate-wo" 2>&1 <<'PY'
+import json, sys, jsonschema
+r = json.load(open(sys.argv[1]))
+jsonschema.validate(r, json.load(open(sys.argv[3])))
+want, tag = set(), None
+for line in open(sys.argv[2]):
+    if not line.startswith(" "):
+        tag = line.split()[0]
+    elif tag in ("terminal", "runc"):
+        want.add(line.strip())
+na = {c["id"] for c in r["cases"] if c["not_applicable"]}
+assert na == want, (na, want)
+assert all(c["result"] == "SKIP" for c in r["cases"] if c["not_applicable"])
+h = r["verdict"]["headline"]
+assert r["without"] == ["terminal", "runc"] and "without terminal, runc (%d cases not applicable)" % len(want) in h, h
+print("ok", h)
+PY
+check "a full run --without terminal,runc: exactly their cases N/A, the verdict names them, the report validates" $? "$(cat "$T/validate-wo")"
+
 # --- hostile shims ------------------------------------------------------------
 SUBSET='^(bootstrap\.start-prints-one-address|create\.pid-matches-state|exit\.wait-zero|cleanup\.nothing-survives)$'
 printf '#!/bin/sh\nexec sleep 1000\n' >"$T/hang-start"; chmod +x "$T/hang-start"
