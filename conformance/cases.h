@@ -32,6 +32,9 @@
      "containerd v1.7.24 runtime/v2/README.md \"Debugging and Shim Logs\"; docs/shim-behaviour.md#daemon") \
   X (bootstrap_connect_reports_shim_pid, "bootstrap.connect-reports-shim-pid", SC_MUST, 0,         \
      "Connect reports the pid of the live serving daemon", "docs/shim-behaviour.md#other-calls, #connect") \
+  X (bootstrap_reconnect_after_restart, "bootstrap.reconnect-after-restart", SC_MUST, 0,           \
+     "after every connection closed, a new one finds the shim and its running task: Connect, Pids, Kill, Wait, the exit", \
+     "TestDaemonRestart (containerd v1.7.24 integration/client/container_test.go); containerd v1.7.24 runtime/v2/shim_load.go; containerd v2.1.9 core/runtime/v2/shim_load.go; docs/shim-behaviour.md#reload") \
   X (bootstrap_log_fifo_written, "bootstrap.log-fifo-written", SC_COMPAT, 0,                       \
      "the shim logs to the bundle's log FIFO", "containerd v1.6.20 runtime/v2/shim/shim_unix.go (the log FIFO is the daemon stderr); docs/shim-behaviour.md#daemon") \
   X (bootstrap_containerd16_address, "bootstrap.containerd16-address", SC_SHOULD, 0,               \
@@ -165,6 +168,9 @@
      "no TaskExit for a task whose Create failed", "TestRegressionIssue6429 (containerd v1.7.24 integration/client/container_test.go)") \
   X (exit_init_exit_last, "exit.init-exit-last", SC_SHOULD, 0,                                     \
      "the init's TaskExit comes after its execs' exits", "containerd v2.1.9 cmd/containerd-shim-runc-v2/task/service.go (init exit last since 1.7.22); docs/shim-behaviour.md#events") \
+  X (exit_event_after_endpoint_outage, "exit.event-after-endpoint-outage", SC_SHOULD, 45,           \
+     "an exit while the events endpoint is down arrives once it is back, exactly once",           \
+     "containerd v1.7.24 runtime/v2/README.md \"Events\"; containerd v1.6.20 runtime/v2/shim/publisher.go (requeued on failure); docs/shim-behaviour.md#events") \
   X (exit_oom_event, "exit.oom-event", SC_SHOULD, 45,                                              \
      "a task killed over its memory limit gets a TaskOOM naming its container",                     \
      "containerd v1.7.24 api/events/task.proto (TaskOOM); containerd v2.1.9 "                      \

@@ -226,6 +226,64 @@ CASE (bootstrap_connect_reports_shim_pid)
   T_EQ (t, r->shim_pid, s->daemon_pid);
 }
 
+/* What containerd does when it restarts with tasks running (v1.7.24
+ * runtime/v2/shim_load.go, v2.1.9 core/runtime/v2/shim_load.go): it finds
+ * the shim by <bundle>/address (1.x) or the bootstrap.json it wrote itself
+ * (2.x), dials it again, Connects within 5 s, asks Pids (1.7 and 2.x tear
+ * the shim down when that fails or is empty), then works with the task as
+ * before; the exit arrives as usual. */
+CASE (bootstrap_reconnect_after_restart)
+{
+  uint32_t pid = t_running (t, "c1", NULL);
+  sc_shim *s = t->shim;
+  pid_t daemon = s->daemon_pid;
+  char *bundle = t_keep_str (t, sc_xasprintf ("%s/%s/c1", t->env.state, t->env.ns));
+  if (t->cfg->profile->rank < 200)
+    {
+      /* containerd 1.x reads the address back from the bundle */
+      char *written = t_read_file (t, t_keep_str (t, sc_xasprintf ("%s/address", bundle)));
+      t_note (t, "start printed %s; <bundle>/address holds %s", s->addr.address, written ? written : "(nothing)");
+      T_REQUIRE (t, written && strcmp (written, s->addr.address) == 0,
+                 "<bundle>/address does not hold the address start printed: containerd %s would not find the "
+                 "shim after a restart",
+                 t->cfg->profile->name);
+    }
+  /* containerd goes away: every connection closes */
+  sc_shim_disconnect (s);
+  T_REQUIRE (t, sc_shim_wait_exit (s, t_ms (t, 500)) != 0, "the shim exited when its client connections closed");
+  /* and comes back */
+  sc_error err = SC_ERROR_INIT;
+  if (sc_shim_connect (s, &err) < 0)
+    {
+      t_keep_str (t, err.msg);
+      t_fail (t, "a new connection to %s failed: %s", s->addr.address, err.msg);
+    }
+  Containerd__Task__V2__ConnectRequest q = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
+  q.id = (char *) "c1";
+  Containerd__Task__V2__ConnectResponse *r = NULL;
+  T_OK (t, t_rpc (t, "Connect", &q.base, (ProtobufCMessage **) &r, NULL), "Connect on the new connection");
+  t_note (t, "after the reconnect: Connect shim_pid %u task_pid %u (daemon %d, init %u)", r->shim_pid, r->task_pid,
+          (int) daemon, pid);
+  T_REQUIRE (t, (pid_t) r->shim_pid == daemon && r->task_pid == pid,
+             "Connect on the new connection names shim %u and task %u, not %d and %u", r->shim_pid, r->task_pid,
+             (int) daemon, pid);
+  Containerd__Task__V2__PidsRequest pq = CONTAINERD__TASK__V2__PIDS_REQUEST__INIT;
+  pq.id = (char *) "c1";
+  Containerd__Task__V2__PidsResponse *pr = NULL;
+  T_OK (t, t_rpc (t, "Pids", &pq.base, (ProtobufCMessage **) &pr, NULL), "Pids on the new connection");
+  bool listed = false;
+  for (size_t i = 0; i < pr->n_processes; i++)
+    listed = listed || pr->processes[i]->pid == pid;
+  T_REQUIRE (t, listed, "Pids on the new connection lists %zu processes, not the init %u: containerd 1.7 and 2.x "
+                        "would treat the shim as leaked and delete it",
+             pr->n_processes, pid);
+  T_OK (t, t_kill (t, "c1", NULL, SIGKILL, false, NULL), "Kill on the new connection");
+  uint32_t st = 0;
+  T_OK (t, t_wait (t, "c1", NULL, &st, NULL, NULL), "Wait on the new connection");
+  T_EQ (t, st, 137);
+  T_REQUIRE (t, t_event (t, "/tasks/exit", "c1", "c1", 5000) != NULL, "no TaskExit after the reconnect");
+}
+
 CASE (bootstrap_log_fifo_written)
 {
   /* containerd 2.x's shims log at debug level, and containerd runs them with

@@ -324,6 +324,37 @@ oom_task (sc_t *t)
                            "memory cgroup controller there?", st);
 }
 
+/* containerd restarting: its events endpoint (TTRPC_ADDRESS) is gone for a
+ * while, and the task exits meanwhile.  The exit must arrive once the
+ * endpoint is back, once, and the shim must go on serving. */
+CASE (exit_event_after_endpoint_outage)
+{
+  t_running (t, "c1", NULL);
+  sc_events_sink_free (t->env.sink);
+  t->env.sink = NULL;
+  T_OK (t, t_kill (t, "c1", NULL, SIGKILL, false, NULL), "Kill while the events endpoint is down");
+  uint32_t st = 0;
+  T_OK (t, t_wait (t, "c1", NULL, &st, NULL, NULL), "Wait while the events endpoint is down");
+  /* long enough for a publisher's first attempts to fail (not a verdict:
+   * a shim that waits for the endpoint passes however long this is) */
+  sc_loop_run_once (t->env.loop, t_ms (t, 1000));
+  sc_error err = SC_ERROR_INIT;
+  if (sc_events_sink_new (t->env.loop, t->env.ttrpc_address, &t->env.sink, &err) < 0)
+    {
+      t_keep_str (t, err.msg);
+      t_fail (t, "the runner could not bring its events endpoint back: %s", err.msg);
+    }
+  const sc_event *e = t_event (t, "/tasks/exit", "c1", "c1", 15000);
+  T_REQUIRE (t, e != NULL, "the TaskExit published while the endpoint was down never arrived after it came back (15 s)");
+  const Containerd__Events__TaskExit *x = (const void *) e->msg;
+  T_EQ (t, x->exit_status, 137);
+  T_OK (t, t_delete (t, "c1", NULL, NULL, NULL), "Delete after the outage");
+  T_REQUIRE (t, t_event (t, "/tasks/delete", "c1", NULL, 5000) != NULL, "no TaskDelete after the outage");
+  size_t exits = t_count_events (t, "/tasks/exit", "c1", "c1");
+  t_note (t, "after the endpoint came back: %zu TaskExit for the init, then TaskDelete", exits);
+  T_REQUIRE (t, exits == 1, "%zu TaskExit events for one exit", exits);
+}
+
 CASE (exit_oom_event)
 {
   oom_task (t);

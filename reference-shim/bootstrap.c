@@ -313,7 +313,8 @@ action_start (const shim_flags *f)
     errmsg = sc_xasprintf ("mkdir %s: %s", sp.socket_dir, strerror (errno));
   else if (bind_socket (path, &lfd, &existing, &errmsg) == 0)
     {
-      if (write_file_atomic ("address", address, strlen (address)) < 0
+      const char *recorded = fault ("address-file-wrong") ? "unix:///run/containerd/s/elsewhere" : address;
+      if (write_file_atomic ("address", recorded, strlen (recorded)) < 0
           || (own_dir && write_file_atomic ("socket-dir", sp.socket_dir, strlen (sp.socket_dir)) < 0))
         errmsg = sc_xasprintf ("write the bundle's address: %s", strerror (errno));
       else if (existing)

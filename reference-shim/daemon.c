@@ -72,6 +72,14 @@ on_term (int signo, void *data)
   request_shutdown (data);
 }
 
+/* test build: a shim that does not outlive its client (exit-on-disconnect) */
+static void
+exit_when_idle (sc_ttrpc_server *srv, void *data)
+{
+  (void) srv;
+  request_shutdown (data);
+}
+
 static char *
 socket_name_of (int fd)
 {
@@ -150,6 +158,8 @@ serve (const shim_flags *f)
     sc_ttrpc_server_set_status_filter (d.server, unknown_code);
   if (fault ("raw-messages"))
     sc_ttrpc_server_set_raw_messages (d.server, true);
+  if (fault ("exit-on-disconnect"))
+    sc_ttrpc_server_on_idle (d.server, exit_when_idle, &d);
 #ifdef REFSHIM_FAULTS
   sc_ttrpc_server_set_reply_filter (d.server, fault_reply_filter);
 #endif

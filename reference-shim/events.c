@@ -119,22 +119,31 @@ retry_cb (sc_timer *t)
   pump (t->data);
 }
 
+/* the head is done with: delivered (or, in the test build's
+ * no-event-retry, given up after one failure) */
+static void
+drop_head (publisher *P)
+{
+  ev *e = P->head;
+  P->head = e->next;
+  if (P->head == NULL)
+    P->tail = NULL;
+  P->n--;
+  free (e->body);
+  free (e->topic);
+  free (e);
+  P->backoff_ms = 0;
+}
+
 static void
 forwarded (sc_rpc_result *res, void *data)
 {
   publisher *P = data;
   P->in_flight = false;
   ev *e = P->head;
-  if (res->code == SC_OK)
+  if (res->code == SC_OK || fault ("no-event-retry"))
     {
-      P->head = e->next;
-      if (P->head == NULL)
-        P->tail = NULL;
-      P->n--;
-      free (e->body);
-      free (e->topic);
-      free (e);
-      P->backoff_ms = 0;
+      drop_head (P);
       pump (P);
       return;
     }
@@ -166,6 +175,12 @@ pump (publisher *P)
         {
           shim_log ("warning", "events: %s", err.msg);
           sc_error_release (&err);
+          if (fault ("no-event-retry"))
+            {
+              drop_head (P);
+              pump (P);
+              return;
+            }
           P->backoff_ms = P->backoff_ms ? (P->backoff_ms * 2 > 4000 ? 4000 : P->backoff_ms * 2) : 250;
           sc_timer_start (P->loop, &P->retry, P->backoff_ms, retry_cb, P);
           return;

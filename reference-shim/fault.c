@@ -6,11 +6,11 @@
  *               no-grouping delete-fails namespace-optional id-limit-32 no-version
  *               no-log socket-left-behind leak-child
  *               bootstrap-plain-answer ignore-socket-dir no-info no-task-v3 (containerd 2.x)
- *               delete-empty
+ *               delete-empty address-file-wrong exit-on-disconnect
  *   replies:    (the reply filter below, installed on the server: they change
  *               what a reply says and nothing else)
  *               connect-wrong-pid connect-pid=N|parent state-wrong-pid state-wrong-status
- *               start-wrong-pid stats-garbage stats-zero pids-no-details;
+ *               start-wrong-pid stats-garbage stats-zero pids-no-details pids-empty;
  *               (the status filter) wrong-error-code;
  *               (inline: replies and events alike) exited-at-zero wrong-exit-code
  *   semantics:  allow-duplicate-create allow-duplicate-exec start-twice-ok
@@ -21,7 +21,7 @@
  *   events:     drop-<topic> (drop-create, drop-start, drop-exit, drop-delete,
  *               drop-exec-added, drop-exec-started, drop-paused, drop-resumed),
  *               reorder-events, double-exit-event, oom-after-exit (drop-oom drops it),
- *               exit-before-start,
+ *               exit-before-start, no-event-retry (an event that fails once is dropped),
  *               exit-event-on-failed-create exit-on-created-delete
  *   io:         drop-stdout stderr-to-stdout tty-drop-tail file-truncate ignore-unknown-scheme
  *               logger-swap-fds logger-no-env logger-no-args logger-no-wait logger-v2-eof-ok
@@ -117,6 +117,13 @@ alter_reply (const char *method, ProtobufCMessage *m)
       Containerd__Task__V2__StatsResponse *r = (void *) m;
       if (r->stats)
         r->stats->value.len = 0;
+    }
+  else if (strcmp (method, "Pids") == 0 && fault ("pids-empty"))
+    {
+      Containerd__Task__V2__PidsResponse *r = (void *) m;
+      for (size_t i = 0; i < r->n_processes; i++)
+        protobuf_c_message_free_unpacked (&r->processes[i]->base, NULL);
+      r->n_processes = 0;
     }
   else if (strcmp (method, "Pids") == 0 && fault ("pids-no-details"))
     {
