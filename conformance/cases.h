@@ -59,6 +59,9 @@
      "Create of an existing id fails", "docs/shim-behaviour.md#errors")                            \
   X (create_duplicate_already_exists, "create.duplicate-already-exists", SC_SHOULD, 0,             \
      "Create of an existing id answers AlreadyExists", "containerd v1.6.20 errdefs/grpc.go; docs/shim-behaviour.md#errors") \
+  X (create_pod_shares_one_shim, "create.pod-shares-one-shim", SC_SHOULD, 0,                     \
+     "a pod's containers (io.kubernetes.cri.sandbox-id) share one shim; the second joins the first's namespaces by path", \
+     "containerd v1.7.24 runtime/v2/runc/manager/manager_linux.go (groupLabels); docs/shim-behaviour.md#grouping") \
   X (create_missing_bundle, "create.missing-bundle", SC_MUST, 0, "Create with a missing bundle fails", \
      "docs/shim-behaviour.md#errors")                                                              \
   X (create_invalid_config, "create.invalid-config", SC_MUST, 0,                                   \
@@ -211,6 +214,9 @@
      "enforce: it copes with the runc shim's extra exit); docs/shim-behaviour.md#events")          \
   X (cleanup_deleted_task_notfound, "cleanup.deleted-task-notfound", SC_MUST, 0,                   \
      "State, Kill, Wait and Start of a deleted task answer NotFound", "docs/shim-behaviour.md#delete") \
+  X (cleanup_shared_shim_outlives_one_task, "cleanup.shared-shim-outlives-one-task", SC_MUST, 0,  \
+     "in a shared shim, one task's Delete, Shutdown and `delete` leave the other serving; the last Shutdown ends it", \
+     "containerd v1.7.24 runtime/v2/README.md \"Shutdown\"; containerd v1.7.24 runtime/v2/shim.go (Shutdown after Delete); docs/shim-behaviour.md#shutdown") \
   X (cleanup_stats_after_delete, "cleanup.stats-after-delete", SC_MUST, 0,                         \
      "Stats of a deleted task fails", "TestDeletedContainerMetrics (containerd v1.7.24 integration/client/container_test.go)") \
   /* io */                                                                                         \

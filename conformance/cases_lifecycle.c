@@ -79,6 +79,157 @@ CASE (bootstrap_second_start_same_address)
   free (addr2);
 }
 
+/* ------------------------------------------------------------------ pods */
+
+/* What the CRI plugin asks of a shim for a pod: a sandbox container and a
+ * workload container, both annotated with the sandbox id, the second
+ * joining the sandbox's network, ipc and uts namespaces by path.  The
+ * runc shim groups on io.kubernetes.cri.sandbox-id (v1.7.24
+ * runtime/v2/runc/manager/manager_linux.go, groupLabels): both start calls
+ * print one address, one daemon serves both tasks. */
+typedef struct pod
+{
+  uint32_t sandbox_pid, c2_pid;
+  char *b2;
+  sc_shim *second;   /* the start for c2 (the daemon is the first's when shared) */
+  bool shared;
+} pod;
+
+static json_t *
+pod_spec (sc_t *t, const char *type, uint32_t join_pid)
+{
+  json_t *spec = t_spec (t, NULL, false);
+  json_object_set_new (spec, "annotations",
+                       json_pack ("{s:s, s:s}", "io.kubernetes.cri.container-type", type,
+                                  "io.kubernetes.cri.sandbox-id", "pod1"));
+  if (join_pid)
+    {
+      char net[64], ipc[64], uts[64];
+      snprintf (net, sizeof (net), "/proc/%u/ns/net", join_pid);
+      snprintf (ipc, sizeof (ipc), "/proc/%u/ns/ipc", join_pid);
+      snprintf (uts, sizeof (uts), "/proc/%u/ns/uts", join_pid);
+      json_object_set_new (json_object_get (spec, "linux"), "namespaces",
+                           json_pack ("[{s:s}, {s:s}, {s:s, s:s}, {s:s, s:s}, {s:s, s:s}]", "type", "pid", "type",
+                                      "mount", "type", "network", "path", net, "type", "ipc", "path", ipc, "type",
+                                      "uts", "path", uts));
+    }
+  return spec;
+}
+
+static void
+shim_free_any (void *p)
+{
+  sc_shim_free (p);
+}
+
+/* the sandbox created and started; c2's start run; c2 created and started
+ * through the sandbox's connection when both got one shim */
+static void
+pod_up (sc_t *t, pod *p)
+{
+  memset (p, 0, sizeof (*p));
+  char *b1 = t_bundle_spec (t, "pod1", pod_spec (t, "sandbox", 0));
+  t_launch (t, "pod1", b1);
+  T_OK (t, t_create (t, "pod1", b1, NULL, &p->sandbox_pid, NULL), "Create the sandbox");
+  T_OK (t, t_start (t, "pod1", NULL, NULL, NULL), "Start the sandbox");
+  p->b2 = t_bundle_spec (t, "c2", pod_spec (t, "container", p->sandbox_pid));
+  sc_launch_opts o = { .shim = t->cfg->shim, .ns = t->env.ns, .id = "c2", .bundle = p->b2,
+                       .grpc_address = t->env.grpc_address, .ttrpc_address = t->env.ttrpc_address,
+                       .start_timeout_ms = t_ms (t, 5000), .own_dir = t->env.dir, .profile = t->cfg->profile };
+  sc_error err = SC_ERROR_INIT;
+  int rc = sc_shim_start (t->env.loop, &o, &p->second, &err);
+  if (p->second)
+    {
+      t_record_address (t, p->second->addr.address);
+      p->shared = p->second->addr.address && strcmp (p->second->addr.address, t->shim->addr.address) == 0;
+      if (p->shared)
+        sc_shim_forget_daemon (p->second); /* the shared daemon is the first's */
+      t_keep (t, p->second, shim_free_any);
+    }
+  if (rc < 0)
+    {
+      t_keep_str (t, err.msg);
+      t_fail (t, "start for the pod's second container: %s", err.msg);
+    }
+  t_note (t, "sandbox shim %s, container shim %s", t->shim->addr.address, p->second->addr.address);
+  if (!p->shared)
+    return;
+  T_OK (t, t_create (t, "c2", p->b2, NULL, &p->c2_pid, NULL), "Create the container through the sandbox's shim");
+  T_OK (t, t_start (t, "c2", NULL, NULL, NULL), "Start the container");
+}
+
+/* pod1's status now, on the shared connection */
+static uint32_t
+sandbox_status (sc_t *t, const char *when)
+{
+  Containerd__Task__V2__StateResponse *r = NULL;
+  T_OK (t, t_state (t, "pod1", NULL, &r, NULL), when);
+  return (uint32_t) r->status;
+}
+
+/* the namespace a process is in, as "net:[4026531992]" */
+static char *
+ns_of (sc_t *t, uint32_t pid, const char *ns)
+{
+  char path[64], buf[128];
+  snprintf (path, sizeof (path), "/proc/%u/ns/%s", pid, ns);
+  ssize_t n = readlink (path, buf, sizeof (buf) - 1);
+  buf[n > 0 ? n : 0] = '\0';
+  return t_keep_str (t, sc_xstrdup (buf));
+}
+
+CASE (create_pod_shares_one_shim)
+{
+  pod p;
+  pod_up (t, &p);
+  T_REQUIRE (t, p.shared, "the pod's two containers (io.kubernetes.cri.sandbox-id pod1) got two shims");
+  static const char *const nss[] = { "net", "ipc", "uts" };
+  for (int i = 0; i < 3; i++)
+    {
+      char *a = ns_of (t, p.sandbox_pid, nss[i]), *b = ns_of (t, p.c2_pid, nss[i]);
+      t_note (t, "%s: sandbox %s, container %s", nss[i], a, b);
+      T_REQUIRE (t, *a && strcmp (a, b) == 0, "the container did not join the sandbox's %s namespace by path",
+                 nss[i]);
+    }
+  T_OK (t, t_state (t, "pod1", NULL, NULL, NULL), "State of the sandbox");
+  T_OK (t, t_state (t, "c2", NULL, NULL, NULL), "State of the container, on the same connection");
+}
+
+CASE (cleanup_shared_shim_outlives_one_task)
+{
+  pod p;
+  pod_up (t, &p);
+  if (!p.shared)
+    t_skip (t, "the shim gave the pod's containers separate shims: nothing is shared");
+  /* what containerd does when the container is removed: Kill, Wait,
+   * Delete, then Shutdown{id} (the shim must stay for the sandbox) */
+  T_OK (t, t_kill (t, "c2", NULL, SIGKILL, false, NULL), "Kill the container");
+  uint32_t code = 0;
+  T_OK (t, t_wait (t, "c2", NULL, &code, NULL, NULL), "Wait for the container");
+  T_OK (t, t_delete (t, "c2", NULL, NULL, NULL), "Delete the container");
+  Containerd__Task__V2__ShutdownRequest sd = CONTAINERD__TASK__V2__SHUTDOWN_REQUEST__INIT;
+  sd.id = (char *) "c2";
+  t_rpc (t, "Shutdown", &sd.base, NULL, NULL);
+  T_EQ (t, sandbox_status (t, "State of the sandbox after the container's Shutdown"),
+        CONTAINERD__V1__TYPES__STATUS__RUNNING);
+  /* containerd's cleanup may run `delete` for the container's id too */
+  sc_error err = SC_ERROR_INIT;
+  int rc = sc_shim_delete (p.second, NULL, NULL, &err);
+  if (rc < 0)
+    t_keep_str (t, err.msg);
+  T_REQUIRE (t, rc == 0, "delete for the container's id: %s", err.msg);
+  T_REQUIRE (t, sc_shim_wait_exit (t->shim, t_ms (t, 300)) != 0, "the shared shim exited after `delete` of one task");
+  T_EQ (t, sandbox_status (t, "State of the sandbox after `delete` of the container"),
+        CONTAINERD__V1__TYPES__STATUS__RUNNING);
+  /* the sandbox goes last: its Shutdown ends the shim */
+  T_OK (t, t_kill (t, "pod1", NULL, SIGKILL, false, NULL), "Kill the sandbox");
+  T_OK (t, t_wait (t, "pod1", NULL, &code, NULL, NULL), "Wait for the sandbox");
+  T_OK (t, t_delete (t, "pod1", NULL, NULL, NULL), "Delete the sandbox");
+  T_REQUIRE (t, sc_shim_shutdown (t->shim, t_ms (t, SC_SHIM_EXIT_GRACE_MS)) == 0,
+             "the shim did not exit after the last task's Shutdown");
+  t_note (t, "the container's Delete, Shutdown and `delete` left the sandbox RUNNING; the last Shutdown ended the shim");
+}
+
 /* as containerd hands over a snapshot: root.path "rootfs" and a bind mount
  * of the run's rootfs in the Create request; Create, not Start */
 static char *

@@ -255,6 +255,17 @@ create_task (task_service *s, sc_ttrpc_call *call, Containerd__Task__V2__CreateT
       sc_error_release (&err);
       return;
     }
+#ifdef REFSHIM_FAULTS
+  if (fault ("drop-ns-paths"))
+    {
+      /* test build: namespaces to join become new ones */
+      size_t i;
+      json_t *n;
+      json_array_foreach (json_object_get (json_object_get (spec, "linux"), "namespaces"), i, n)
+        json_object_del (n, "path");
+      json_dump_file (spec, cfg, JSON_COMPACT);
+    }
+#endif
   shim_options opts;
   if (shim_options_from_any (req->options, &opts, &err) < 0)
     {

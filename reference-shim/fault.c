@@ -6,7 +6,7 @@
  *               no-grouping delete-fails namespace-optional id-limit-32 no-version
  *               no-log socket-left-behind leak-child
  *               bootstrap-plain-answer ignore-socket-dir no-info no-task-v3 (containerd 2.x)
- *               delete-empty address-file-wrong exit-on-disconnect
+ *               delete-empty address-file-wrong exit-on-disconnect delete-whole-group
  *   replies:    (the reply filter below, installed on the server: they change
  *               what a reply says and nothing else)
  *               connect-wrong-pid connect-pid=N|parent state-wrong-pid state-wrong-status
@@ -17,7 +17,7 @@
  *               kill-created-exec-ok delete-running-ok shutdown-always ignore-options
  *               legacy-options-refused cri-options-refused event-queue-max=N
  *               ignore-kill-all kill-noop ignore-closeio ignore-resize no-terminal no-unmount
- *               init-exit-first wait-answers-one wait-never-answers update-noop
+ *               init-exit-first wait-answers-one wait-never-answers update-noop drop-ns-paths
  *   events:     drop-<topic> (drop-create, drop-start, drop-exit, drop-delete,
  *               drop-exec-added, drop-exec-started, drop-paused, drop-resumed),
  *               reorder-events, double-exit-event, oom-after-exit (drop-oom drops it),
