@@ -136,7 +136,7 @@
   X (exec_while_paused_rejected, "exec.while-paused-rejected", SC_SHOULD, 0,                       \
      "Exec in a paused task fails", "docs/shim-behaviour.md#errors")                               \
   X (exec_after_init_exit_rejected, "exec.after-init-exit-rejected", SC_MUST, 0,                   \
-     "Exec after the init exited fails", "TestIssue10589 (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#events, #errors") \
+     "exec Start racing the init's death from outside fails, and after it too; the init's exit is last", "TestIssue10589 (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#events, #errors") \
   X (exec_large_argument, "exec.large-argument", SC_MUST, 0, "a 20,000-character exec argument arrives", \
      "TestContainerLargeExecArgs (containerd v1.7.24 integration/client/container_test.go)")       \
   X (exec_terminal, "exec.terminal", SC_MUST, 0, "an exec with a terminal gets a pty stream",      \

@@ -1,5 +1,6 @@
 /* Conformance cases: io, state/control, ttrpc robustness. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,21 +188,89 @@ CASE (io_resize_without_tty)
   T_OK (t, t_rpc (t, "ResizePty", &r.base, NULL, NULL), "ResizePty on a task without a tty");
 }
 
+/* reads whatever the FIFO has into a growing buffer, on the case's loop
+ * (it turns while an RPC waits) */
+typedef struct drain_reader
+{
+  sc_watch w;
+  char *buf;
+  size_t len, cap;
+  bool eof;
+} drain_reader;
+
+static void
+drain_read (drain_reader *d, int fd)
+{
+  for (;;)
+    {
+      if (d->cap - d->len < 65536)
+        {
+          d->cap = d->cap ? d->cap * 2 : 1 << 20;
+          d->buf = sc_xrealloc (d->buf, d->cap);
+        }
+      ssize_t n = read (fd, d->buf + d->len, d->cap - d->len);
+      if (n > 0)
+        d->len += (size_t) n;
+      else
+        {
+          d->eof = n == 0;
+          return;
+        }
+    }
+}
+
+static void
+on_drain_readable (sc_watch *w, uint32_t ev)
+{
+  (void) ev;
+  drain_reader *d = w->data;
+  drain_read (d, w->fd);
+  if (d->eof)
+    sc_watch_stop (w);
+}
+
+static void
+drain_reader_free (void *p)
+{
+  drain_reader *d = p;
+  sc_watch_stop (&d->w);
+  free (d->buf);
+  free (d);
+}
+
 CASE (io_output_drained_before_delete)
 {
-  static const char *const a[] = { "sh", "-c", "seq 1 2000; echo last-line", NULL };
+  /* 348,904 bytes: more than a pipe, the shim's buffers and the FIFO hold
+   * together.  We read all but the last 120,000 while the task runs, so it
+   * can exit with that much still on its way; during Delete we read
+   * again (containerd's copy never stops); once Delete answered, the FIFO
+   * must already hold the rest. */
+  static const char *const a[] = { "sh", "-c", "seq 1 60000; echo last-line", NULL };
+  const size_t total = 348904, held = 120000;
   sc_io io;
   io_task (t, a, false, true, false, &io);
   start (t);
-  wait_c1 (t);
+  drain_reader *d = t_keep (t, sc_xcalloc (1, sizeof (*d)), drain_reader_free);
+  int64_t deadline = sc_deadline_in_ms (t_ms (t, 10000));
+  while (d->len < total - held && !d->eof && sc_now_mono_ns () < deadline)
+    {
+      struct pollfd pf = { io.out_fd, POLLIN, 0 };
+      poll (&pf, 1, 20);
+      drain_read (d, io.out_fd);
+    }
+  T_REQUIRE (t, d->len >= total - held, "only %zu of %zu bytes arrived within 10 s", d->len, total);
+  uint32_t st = wait_c1 (t);
+  size_t before = d->len;
+  T_REQUIRE (t, sc_watch_start (t->env.loop, &d->w, io.out_fd, EPOLLIN, on_drain_readable, d, NULL) == 0,
+             "cannot watch stdout");
   T_OK (t, t_delete (t, "c1", NULL, NULL, NULL), "Delete");
-  /* only now read: everything must already be in the FIFO */
-  char *out = t_io_read (t, io.out_fd, 5000, NULL);
-  size_t len = strlen (out);
-  t_note (t, "%zu bytes read after Delete returned", len);
-  T_REQUIRE (t, len > 10 && strcmp (out + len - 10, "last-line\n") == 0,
-             "output was not drained before Delete returned");
-  free (out);
+  sc_watch_stop (&d->w);
+  size_t during = d->len - before;
+  drain_read (d, io.out_fd); /* what is in the FIFO now, without waiting */
+  t_note (t, "exit %u; %zu bytes read before Delete, %zu while it ran, %zu right after it answered (%zu of %zu)", st,
+          before, during, d->len - before - during, d->len, total);
+  T_REQUIRE (t, d->len == total && memcmp (d->buf + total - 10, "last-line\n", 10) == 0,
+             "Delete answered with %zu of %zu bytes of the task's output not yet in the FIFO", total - d->len, total);
   t_io_close (&io);
 }
 
@@ -640,14 +709,15 @@ CASE (ttrpc_hundred_concurrent_calls)
   q.id = (char *) "c1";
   size_t len;
   uint8_t *buf = sc_pb_pack (&q.base, &len);
-  tally c = { 0, 0 };
+  /* the arena's: answers after a failure still land somewhere */
+  tally *c = t_keep (t, sc_xcalloc (1, sizeof (*c)), free);
   sc_call_opts o = { .timeout_ms = t_ms (t, 20000) };
   for (int i = 0; i < 100; i++)
-    sc_ttrpc_call_async (t->shim->rpc, t->shim->task.service, "State", buf, len, &o, tally_cb, &c);
+    sc_ttrpc_call_async (t->shim->rpc, t->shim->task.service, "State", buf, len, &o, tally_cb, c);
   free (buf);
-  sc_loop_run_until (t->env.loop, tally_full, &c, sc_deadline_in_ms (t_ms (t, 25000)));
-  t_note (t, "%d of 100 concurrent State calls answered OK", c.ok);
-  T_REQUIRE (t, c.ok == 100, "%d answered, %d OK", c.done, c.ok);
+  sc_loop_run_until (t->env.loop, tally_full, c, sc_deadline_in_ms (t_ms (t, 25000)));
+  t_note (t, "%d of 100 concurrent State calls answered OK", c->ok);
+  T_REQUIRE (t, c->ok == 100, "%d answered, %d OK", c->done, c->ok);
 }
 
 CASE (ttrpc_disconnect_during_wait)
@@ -711,10 +781,10 @@ CASE (ttrpc_slow_runtime_does_not_block)
   size_t len;
   uint8_t *buf = sc_pb_pack (&r.base, &len);
   sc_any_clear (&any);
-  create_ctx cc = { false, 0 };
+  create_ctx *cc = t_keep (t, sc_xcalloc (1, sizeof (*cc)), free); /* outlives a failure */
   sc_call_opts o = { .timeout_ms = t_ms (t, 30000) };
   t_log (t, "-> Create c2 through a runtime that sleeps 3 s on create");
-  sc_ttrpc_call_async (t->shim->rpc, t->shim->task.service, "Create", buf, len, &o, create_cb, &cc);
+  sc_ttrpc_call_async (t->shim->rpc, t->shim->task.service, "Create", buf, len, &o, create_cb, cc);
   free (buf);
   t_track_task (t, "c2");
   /* wait until the runtime is really inside the slow create */
@@ -737,7 +807,7 @@ CASE (ttrpc_slow_runtime_does_not_block)
   int code = t_state (t, "c1", NULL, NULL, &msg);
   double ms = (sc_now_mono_ns () - t0) / 1e6;
   t_note (t, "State of another task took %.0f ms while Create c2 was in the runtime", ms);
-  sc_loop_run_until (t->env.loop, create_done, &cc, sc_deadline_in_ms (t_ms (t, 30000)));
+  sc_loop_run_until (t->env.loop, create_done, cc, sc_deadline_in_ms (t_ms (t, 30000)));
   t_ok (t, code, &msg, "State during the slow Create");
   T_REQUIRE (t, ms < 1000, "State waited %.0f ms for another task's runtime call", ms);
   free (slow);

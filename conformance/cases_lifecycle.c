@@ -230,48 +230,10 @@ CASE (cleanup_shared_shim_outlives_one_task)
   t_note (t, "the container's Delete, Shutdown and `delete` left the sandbox RUNNING; the last Shutdown ended the shim");
 }
 
-/* as containerd hands over a snapshot: root.path "rootfs" and a bind mount
- * of the run's rootfs in the Create request; Create, not Start */
-static char *
-create_with_rootfs_mount (sc_t *t, const char *id, const char *const *args)
-{
-  json_t *spec = t_spec (t, args, false);
-  json_object_set_new (spec, "root", json_pack ("{s:s, s:b}", "path", "rootfs", "readonly", false));
-  char *b = t_bundle_spec (t, id, spec);
-  t_launch (t, id, b);
-  Containerd__Types__Mount m = CONTAINERD__TYPES__MOUNT__INIT;
-  char *opts[] = { (char *) "rbind", (char *) "ro" };
-  m.type = (char *) "bind";
-  m.source = (char *) t->cfg->rootfs;
-  m.options = opts;
-  m.n_options = 2;
-  Containerd__Types__Mount *mounts[] = { &m };
-  Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
-  r.id = (char *) id;
-  r.bundle = b;
-  r.rootfs = mounts;
-  r.n_rootfs = 1;
-  T_OK (t, t_create_req (t, &r, NULL, NULL), "Create with a rootfs mount");
-  return b;
-}
-
-/* is <bundle>/rootfs (or anything under it) a mount point? */
-static bool
-rootfs_mounted (const char *bundle)
-{
-  char *rootfs = sc_xasprintf ("%s/rootfs", bundle);
-  char real[PATH_MAX];
-  char **mps = NULL;
-  size_t n = sc_mounts_under (realpath (rootfs, real) ? real : rootfs, &mps);
-  sc_mounts_free (mps, n);
-  free (rootfs);
-  return n > 0;
-}
-
 CASE (bootstrap_delete_after_sigkill)
 {
   int64_t t0 = sc_now_wall_ns ();
-  char *b = create_with_rootfs_mount (t, "c1", NULL);
+  char *b = t_create_with_rootfs_mount (t, "c1", NULL);
   uint32_t pid = 0;
   T_OK (t, t_start (t, "c1", NULL, &pid, NULL), "Start");
   sc_shim *s = t->shim;
@@ -299,7 +261,7 @@ CASE (bootstrap_delete_after_sigkill)
   /* the task the dead shim left must be gone once delete has run */
   T_REQUIRE (t, sc_pid_wait_gone ((pid_t) pid, t_ms (t, 3000), NULL) == 0,
              "task process %u still running after delete", pid);
-  T_REQUIRE (t, !rootfs_mounted (b), "%s/rootfs is still mounted after delete", b);
+  T_REQUIRE (t, !t_rootfs_mounted (b), "%s/rootfs is still mounted after delete", b);
   t->ntasks = 0; /* nothing left to tear down through the shim */
 }
 
@@ -654,13 +616,13 @@ CASE (create_missing_binary)
 CASE (create_rootfs_mounts_honoured)
 {
   static const char *const args[] = { "sh", "-c", "test -x /bin/busybox", NULL };
-  char *b = create_with_rootfs_mount (t, "c1", args);
+  char *b = t_create_with_rootfs_mount (t, "c1", args);
   T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
   uint32_t st = 99;
   T_OK (t, t_wait (t, "c1", NULL, &st, NULL, NULL), "Wait");
   T_REQUIRE (t, st == 0, "busybox not found in the mounted rootfs (exit %u)", st);
   T_OK (t, t_delete (t, "c1", NULL, NULL, NULL), "Delete");
-  bool mounted = rootfs_mounted (b);
+  bool mounted = t_rootfs_mounted (b);
   t_note (t, "rootfs mount used by the task, and %s after Delete", mounted ? "STILL MOUNTED" : "unmounted");
   T_REQUIRE (t, !mounted, "%s/rootfs is still a mount point after Delete", b);
 }
@@ -929,12 +891,11 @@ CASE (signal_kill_all_reaches_execs)
   static const char *const sl[] = { "sleep", "3600", NULL };
   T_OK (t, t_exec (t, "c1", "e1", sl, NULL, false, NULL), "Exec");
   T_OK (t, t_start (t, "c1", "e1", NULL, NULL), "exec Start");
-  sc_waiter we;
-  t_wait_async (t, "c1", "e1", &we);
+  sc_waiter *we = t_wait_async (t, "c1", "e1");
   T_OK (t, t_kill (t, "c1", NULL, SIGTERM, true, NULL), "Kill all SIGTERM");
-  T_REQUIRE (t, t_wait_for (t, &we, 5000), "the exec's Wait never returned after kill all");
-  t_note (t, "exec exit %u after kill all SIGTERM", we.status);
-  T_REQUIRE (t, we.code == 0 && we.status == 143, "exec: %s, status %u", sc_code_name (we.code), we.status);
+  T_REQUIRE (t, t_wait_for (t, we, 5000), "the exec's Wait never returned after kill all");
+  t_note (t, "exec exit %u after kill all SIGTERM", we->status);
+  T_REQUIRE (t, we->code == 0 && we->status == 143, "exec: %s, status %u", sc_code_name (we->code), we->status);
 }
 
 CASE (signal_kill_unknown_id_notfound)
@@ -970,10 +931,9 @@ CASE (signal_kill_created_task)
   char *b = t_bundle (t, "c1", NULL, false);
   t_launch (t, "c1", b);
   T_OK (t, t_create (t, "c1", b, NULL, NULL, NULL), "Create");
-  sc_waiter w;
-  t_wait_async (t, "c1", NULL, &w);
+  sc_waiter *w = t_wait_async (t, "c1", NULL);
   T_OK (t, t_kill (t, "c1", NULL, SIGKILL, false, NULL), "Kill SIGKILL of a created task");
-  T_REQUIRE (t, t_wait_for (t, &w, 10000), "Wait of the killed created task never returned");
-  t_note (t, "Wait -> %s, exit %u", sc_code_name (w.code), w.status);
-  T_REQUIRE (t, w.code == 0 && w.status == 137, "want exit 137");
+  T_REQUIRE (t, t_wait_for (t, w, 10000), "Wait of the killed created task never returned");
+  t_note (t, "Wait -> %s, exit %u", sc_code_name (w->code), w->status);
+  T_REQUIRE (t, w->code == 0 && w->status == 137, "want exit 137");
 }

@@ -131,16 +131,93 @@ CASE (exec_while_paused_rejected)
   t_simple (t, "Resume", "c1", NULL);
 }
 
+/* TestIssue10589: an exec whose Start is inside the runtime when the init
+ * is killed from outside, and a second exec started after that.  Both
+ * Starts must fail (the container is gone), neither may be reported as
+ * started, and the init's TaskExit is the container's last exit.  The
+ * runtime is a wrapper that holds every `exec` until the case lets it go,
+ * as containerd's test does with its runc-fp failpoint. */
 CASE (exec_after_init_exit_rejected)
 {
-  static const char *const a[] = { "true", NULL };
-  t_running (t, "c1", a);
-  wait_status (t, "c1", NULL);
-  char *msg = NULL;
-  int code = t_exec (t, "c1", "e1", SLEEP, NULL, false, &msg);
-  if (code == 0)
-    code = t_start (t, "c1", "e1", NULL, &msg);
-  t_not_ok (t, code, &msg, "Exec after the init exited");
+  char *dir = t->env.dir;
+  char *ready = t_keep_str (t, sc_xasprintf ("%s/exec-ready", dir));
+  char *go = t_keep_str (t, sc_xasprintf ("%s/exec-go", dir));
+  char *wrapper = t_keep_str (t, sc_xasprintf ("%s/gated-runc", dir));
+  char *text = t_keep_str (t, sc_xasprintf ("#!/bin/sh\n"
+                                            "for a in \"$@\"; do\n"
+                                            "  if [ \"$a\" = exec ]; then\n"
+                                            "    : > '%s'\n"
+                                            "    while [ ! -e '%s' ]; do sleep 0.01; done\n"
+                                            "    break\n"
+                                            "  fi\n"
+                                            "done\n"
+                                            "exec runc \"$@\"\n",
+                                            ready, go));
+  t_write_file (t, wrapper, text, 0755);
+  Google__Protobuf__Any any;
+  t_options_any (wrapper, &any);
+  char *b = t_bundle (t, "c1", SLEEP, false);
+  t_launch_options (t, "c1", b, &any);
+  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  cr.id = (char *) "c1";
+  cr.bundle = b;
+  cr.options = &any;
+  uint32_t pid = 0;
+  int code = t_create_req (t, &cr, &pid, NULL);
+  sc_any_clear (&any);
+  T_OK (t, code, "Create with a runtime that holds exec");
+  T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
+  T_OK (t, t_exec (t, "c1", "e1", SLEEP, NULL, false, NULL), "Exec e1");
+  Containerd__Task__V2__StartRequest s1 = CONTAINERD__TASK__V2__START_REQUEST__INIT;
+  s1.id = (char *) "c1";
+  s1.exec_id = (char *) "e1";
+  sc_waiter *w1 = t_call_async (t, "Start", &s1.base);
+  T_REQUIRE (t, t_wait_file (t, ready, 10000), "the runtime's exec for e1 never began");
+  /* the init dies from outside while e1's exec is inside the runtime */
+  T_REQUIRE (t, kill ((pid_t) pid, SIGKILL) == 0, "kill %u: %s", pid, strerror (errno));
+  T_OK (t, t_exec (t, "c1", "e2", SLEEP, NULL, false, NULL), "Exec e2");
+  Containerd__Task__V2__StartRequest s2 = s1;
+  s2.exec_id = (char *) "e2";
+  sc_waiter *w2 = t_call_async (t, "Start", &s2.base);
+  t_write_file (t, go, "", 0644);
+  T_REQUIRE (t, t_wait_for (t, w1, 20000) && t_wait_for (t, w2, 20000), "exec Start did not answer within 20 s");
+  t_note (t, "e1 (held in the runtime as the init died): Start %s \"%s\"; e2 (after): Start %s \"%s\"",
+          sc_code_name (w1->code), w1->message ? w1->message : "", sc_code_name (w2->code),
+          w2->message ? w2->message : "");
+  uint32_t st = 0;
+  T_OK (t, t_wait (t, "c1", NULL, &st, NULL, NULL), "Wait for the init");
+  T_EQ (t, st, 137);
+  T_REQUIRE (t, t_event (t, "/tasks/exit", "c1", "c1", 5000) != NULL, "no TaskExit for the init");
+  sc_events_sink_wait_count (t->env.sink, 100, t_ms (t, 300)); /* anything late arrives now */
+  T_REQUIRE (t, w1->code != 0, "exec e1 Start succeeded in a container whose init died while it was starting");
+  T_REQUIRE (t, w2->code != 0, "exec e2 Start succeeded after the init exited");
+  char *topics = t_topics (t, "c1");
+  t_note (t, "events: %s", topics);
+  /* the init's exit is the container's last exit, and no exec started */
+  size_t n = sc_events_sink_count (t->env.sink);
+  long init_exit = -1, last_exit = -1, started = -1;
+  for (size_t i = 0; i < n; i++)
+    {
+      const sc_event *e = sc_events_sink_get (t->env.sink, i);
+      if (e->msg == NULL)
+        continue;
+      if (strcmp (e->topic, "/tasks/exit") == 0)
+        {
+          const Containerd__Events__TaskExit *x = (const void *) e->msg;
+          if (strcmp (x->container_id, "c1") != 0)
+            continue;
+          last_exit = (long) i;
+          if (strcmp (x->id, "c1") == 0)
+            init_exit = (long) i;
+        }
+      if (strcmp (e->topic, "/tasks/exec-started") == 0)
+        started = (long) i;
+    }
+  free (topics);
+  T_REQUIRE (t, started < 0, "an exec whose Start failed was published as started");
+  T_REQUIRE (t, t_count_events (t, "/tasks/exit", "c1", "c1") == 1, "the init has %zu TaskExit events",
+             t_count_events (t, "/tasks/exit", "c1", "c1"));
+  T_REQUIRE (t, init_exit == last_exit, "an exec's TaskExit came after the init's");
 }
 
 CASE (exec_large_argument)
@@ -202,16 +279,14 @@ CASE (exec_terminal_output_complete)
       sc_io io;
       t_io (t, id, false, false, &io);
       T_OK (t, t_exec (t, "c1", id, a, &io, true, NULL), "Exec with a terminal");
-      sc_waiter w = { 0 };
-      t_wait_async (t, "c1", id, &w);
+      sc_waiter *w = t_wait_async (t, "c1", id);
       T_OK (t, t_start (t, "c1", id, NULL, NULL), "exec Start");
       /* read as a client does, to the end of the stream: the shim ends it
        * once it has copied everything */
       size_t n = 0;
       char *out = t_keep_str (t, t_io_read (t, io.out_fd, 20000, &n));
-      T_REQUIRE (t, t_wait_for (t, &w, t_ms (t, 10000)), "exec Wait: no answer");
-      free (w.message);
-      uint32_t st = w.status;
+      T_REQUIRE (t, t_wait_for (t, w, t_ms (t, 10000)), "exec Wait: no answer");
+      uint32_t st = w->status;
       T_OK (t, t_delete (t, "c1", id, NULL, NULL), "exec Delete");
       t_io_close (&io);
       size_t same = 0;
@@ -396,15 +471,15 @@ CASE (exit_exited_at_sane)
 CASE (exit_concurrent_waiters)
 {
   t_running (t, "c1", SLEEP);
-  sc_waiter w[5];
+  sc_waiter *w[5];
   for (int i = 0; i < 5; i++)
-    t_wait_async (t, "c1", NULL, &w[i]);
+    w[i] = t_wait_async (t, "c1", NULL);
   T_OK (t, t_kill (t, "c1", NULL, SIGKILL, false, NULL), "Kill");
   for (int i = 0; i < 5; i++)
     {
-      T_REQUIRE (t, t_wait_for (t, &w[i], 10000), "waiter %d never answered", i);
-      T_REQUIRE (t, w[i].code == 0 && w[i].status == 137, "waiter %d: %s status %u", i,
-                 sc_code_name (w[i].code), w[i].status);
+      T_REQUIRE (t, t_wait_for (t, w[i], 10000), "waiter %d never answered", i);
+      T_REQUIRE (t, w[i]->code == 0 && w[i]->status == 137, "waiter %d: %s status %u", i,
+                 sc_code_name (w[i]->code), w[i]->status);
     }
   t_note (t, "5 concurrent waiters all answered 137");
 }
@@ -628,7 +703,10 @@ CASE (cleanup_shutdown_after_delete_exits)
 
 CASE (cleanup_nothing_survives)
 {
-  uint32_t pid = t_running (t, "c1", SLEEP);
+  /* a task as containerd makes one: its rootfs a mount the shim must undo */
+  t_create_with_rootfs_mount (t, "c1", SLEEP);
+  uint32_t pid = 0;
+  T_OK (t, t_start (t, "c1", NULL, &pid, NULL), "Start");
   static const char *const a[] = { "sleep", "3600", NULL };
   T_OK (t, t_exec (t, "c1", "e1", a, NULL, false, NULL), "Exec");
   T_OK (t, t_start (t, "c1", "e1", NULL, NULL), "exec Start");
@@ -648,13 +726,7 @@ CASE (cleanup_nothing_survives)
     snprintf (what + strlen (what), sizeof (what) - strlen (what), "%d(%s) ", (int) left[i],
               sc_pid_comm (left[i], comm, sizeof (comm)));
   free (left);
-  FILE *mi = fopen ("/proc/self/mountinfo", "r");
-  char line[4096];
-  bool mounted = false;
-  while (mi && fgets (line, sizeof (line), mi))
-    mounted |= strstr (line, bundle) != NULL;
-  if (mi)
-    fclose (mi);
+  bool mounted = t_rootfs_mounted (bundle);
   struct stat st;
   bool sock = !s->addr.abstract && stat (s->addr.name, &st) == 0;
   t_note (t, "after Delete+Shutdown+delete: %zu processes left %s; mounts under the bundle: %s; socket: %s",

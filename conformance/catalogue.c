@@ -136,6 +136,7 @@ static const struct
   { "create.options-missing-runtime", "runc" },
   { "ttrpc.slow-runtime-does-not-block", "runc" },
   { "exec.pids-with-details", "runc" },
+  { "exec.after-init-exit-rejected", "runc" },
   { "control.update-resources", "host-cgroups" },
   { "exit.oom-event", "oom" },
   { "exit.oom-before-exit", "oom" },

@@ -202,7 +202,12 @@ typedef struct sc_waiter
   int64_t exited_at_ns;
   char *message;
 } sc_waiter;
-void t_wait_async (sc_t *t, const char *id, const char *exec_id, sc_waiter *w);
+/* Wait sent without waiting for it; the waiter (and its message) belongs
+ * to the case's arena, which outlives the connection */
+sc_waiter *t_wait_async (sc_t *t, const char *id, const char *exec_id);
+/* any task RPC sent without waiting (pipelined): its code and message
+ * (status stays 0); the waiter is the arena's, as above */
+sc_waiter *t_call_async (sc_t *t, const char *method, const ProtobufCMessage *req);
 /* runs the loop until w answered or timeout; false on timeout */
 bool t_wait_for (sc_t *t, sc_waiter *w, int64_t timeout_ms);
 
@@ -240,6 +245,13 @@ void t_io (sc_t *t, const char *name, bool with_stdin, bool with_stderr, sc_io *
 /* reads out (or err) until EOF or timeout */
 char *t_io_read (sc_t *t, int fd, int64_t timeout_ms, size_t *len);
 void t_io_close (sc_io *io);
+
+/* --- rootfs mounts, as containerd hands over a snapshot --- */
+/* a bundle with root.path "rootfs", the shim launched, Create with a bind
+ * mount of the run's rootfs (Create only); the bundle path (arena) */
+char *t_create_with_rootfs_mount (sc_t *t, const char *id, const char *const *args);
+/* is <bundle>/rootfs (or anything under it) a mount point? */
+bool t_rootfs_mounted (const char *bundle);
 
 /* --- files on the host (loggers' output, file:// stdio) --- */
 char *t_read_file (sc_t *t, const char *path); /* whole file (arena), NULL if missing */

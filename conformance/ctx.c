@@ -620,10 +620,26 @@ waiter_cb (sc_rpc_result *res, void *data)
     }
 }
 
-void
-t_wait_async (sc_t *t, const char *id, const char *exec_id, sc_waiter *w)
+static void
+waiter_free (void *p)
 {
-  memset (w, 0, sizeof (*w));
+  sc_waiter *w = p;
+  free (w->message);
+  free (w);
+}
+
+/* in the case's arena, which outlives the shim's connection: an answer
+ * that comes after the case gave up on it still has somewhere to go */
+static sc_waiter *
+new_waiter (sc_t *t)
+{
+  return t_keep (t, sc_xcalloc (1, sizeof (sc_waiter)), waiter_free);
+}
+
+sc_waiter *
+t_wait_async (sc_t *t, const char *id, const char *exec_id)
+{
+  sc_waiter *w = new_waiter (t);
   Containerd__Task__V2__WaitRequest r = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
   r.id = (char *) id;
   r.exec_id = (char *) (exec_id ? exec_id : "");
@@ -634,6 +650,30 @@ t_wait_async (sc_t *t, const char *id, const char *exec_id, sc_waiter *w)
   sc_call_opts o = { .timeout_ms = t_ms (t, 60000), .local_deadline = true };
   sc_ttrpc_call_async (t->shim->rpc, t->shim->task.service, "Wait", buf, len, &o, waiter_cb, w);
   free (buf);
+  return w;
+}
+
+static void
+call_cb (sc_rpc_result *res, void *data)
+{
+  sc_waiter *w = data;
+  w->done = true;
+  w->code = res->code;
+  w->message = res->message;
+  res->message = NULL;
+}
+
+sc_waiter *
+t_call_async (sc_t *t, const char *method, const ProtobufCMessage *req)
+{
+  sc_waiter *w = new_waiter (t);
+  size_t len;
+  uint8_t *buf = sc_pb_pack (req, &len);
+  t_log (t, "-> %s (async)", method);
+  sc_call_opts o = { .timeout_ms = t_ms (t, 30000) };
+  sc_ttrpc_call_async (t->shim->rpc, t->shim->task.service, method, buf, len, &o, call_cb, w);
+  free (buf);
+  return w;
 }
 
 static bool
@@ -883,6 +923,44 @@ t_io_read (sc_t *t, int fd, int64_t timeout_ms, size_t *len)
   return buf;
 }
 
+/* as containerd hands over a snapshot: root.path "rootfs" and a bind mount
+ * of the run's rootfs in the Create request; Create, not Start */
+char *
+t_create_with_rootfs_mount (sc_t *t, const char *id, const char *const *args)
+{
+  json_t *spec = t_spec (t, args, false);
+  json_object_set_new (spec, "root", json_pack ("{s:s, s:b}", "path", "rootfs", "readonly", false));
+  char *b = t_bundle_spec (t, id, spec);
+  t_launch (t, id, b);
+  Containerd__Types__Mount m = CONTAINERD__TYPES__MOUNT__INIT;
+  char *opts[] = { (char *) "rbind", (char *) "ro" };
+  m.type = (char *) "bind";
+  m.source = (char *) t->cfg->rootfs;
+  m.options = opts;
+  m.n_options = 2;
+  Containerd__Types__Mount *mounts[] = { &m };
+  Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  r.id = (char *) id;
+  r.bundle = b;
+  r.rootfs = mounts;
+  r.n_rootfs = 1;
+  T_OK (t, t_create_req (t, &r, NULL, NULL), "Create with a rootfs mount");
+  return b;
+}
+
+/* is <bundle>/rootfs (or anything under it) a mount point? */
+bool
+t_rootfs_mounted (const char *bundle)
+{
+  char *rootfs = sc_xasprintf ("%s/rootfs", bundle);
+  char real[PATH_MAX];
+  char **mps = NULL;
+  size_t n = sc_mounts_under (realpath (rootfs, real) ? real : rootfs, &mps);
+  sc_mounts_free (mps, n);
+  free (rootfs);
+  return n > 0;
+}
+
 char *
 t_read_file (sc_t *t, const char *path)
 {
@@ -997,10 +1075,7 @@ t_teardown (sc_t *t)
         {
           char *id = sc_xstrdup (t->tasks[t->ntasks - 1]);
           t_kill (t, id, NULL, SIGKILL, false, NULL);
-          sc_waiter w;
-          t_wait_async (t, id, NULL, &w);
-          t_wait_for (t, &w, 5000);
-          free (w.message);
+          t_wait_for (t, t_wait_async (t, id, NULL), 5000);
           t_delete (t, id, NULL, NULL, NULL);
           task_forget (t, id);
           free (id);

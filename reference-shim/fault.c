@@ -17,13 +17,14 @@
  *               kill-created-exec-ok delete-running-ok shutdown-always ignore-options
  *               legacy-options-refused cri-options-refused event-queue-max=N
  *               ignore-kill-all kill-noop ignore-closeio ignore-resize no-terminal no-unmount
+ *               exit-held-after-failed-start
  *               init-exit-first wait-answers-one wait-never-answers update-noop drop-ns-paths
  *   events:     drop-<topic> (drop-create, drop-start, drop-exit, drop-delete,
  *               drop-exec-added, drop-exec-started, drop-paused, drop-resumed),
  *               reorder-events, double-exit-event, oom-after-exit (drop-oom drops it),
  *               exit-before-start, no-event-retry (an event that fails once is dropped),
  *               exit-event-on-failed-create exit-on-created-delete
- *   io:         drop-stdout stderr-to-stdout tty-drop-tail file-truncate ignore-unknown-scheme
+ *   io:         drop-stdout stderr-to-stdout tty-drop-tail delete-before-drain file-truncate ignore-unknown-scheme
  *               logger-swap-fds logger-no-env logger-no-args logger-no-wait logger-v2-eof-ok
  *   robustness: crash-on-<Method> hang-on-<Method> crash-on-cancel crash-on-garbage
  *               raw-messages (status messages not made UTF-8)

@@ -424,6 +424,8 @@ delete_run (job *j)
   if (p->state == PS_CREATED && fault ("exit-on-created-delete"))
     process_publish_exit_now (p, p->exit_status, p->exited_at_ns); /* as runc-v2 does */
   j->u.del.started = process_delete (p);
+  if (fault ("delete-before-drain"))
+    HOST (j->c->svc->host, stdio_free, p); /* test build: what is still being copied is lost */
   HOST (j->c->svc->host, stdio_when_drained, p, 2000, delete_after_drain, j);
 }
 

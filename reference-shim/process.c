@@ -342,6 +342,12 @@ start_ended (process *p, pstate next)
     }
   if (p->state == PS_STARTING)
     p->state = next;
+  /* an exec whose start failed while the init's exit was held for it:
+   * nothing holds that exit any more (without this, the init's Wait never
+   * answered: found by exec.after-init-exit-rejected) */
+  container *c = p->c;
+  if (!p->is_init && c->init->state == PS_EXIT_HELD && !execs_running (c) && !fault ("exit-held-after-failed-start"))
+    release_init_exit (c);
 }
 
 void
