@@ -341,7 +341,10 @@ kill_tree (pid_t pid)
       pid_t *d;
       size_t n = sc_proc_descendants (pid, &d);
       for (size_t i = 0; i < n; i++)
-        kill (d[i], SIGKILL);
+        {
+          kill (d[i], SIGKILL);
+          sc_proc_thaw (d[i]); /* a frozen process dies only once thawed */
+        }
       free (d);
       if (n == 0)
         break;
@@ -370,7 +373,20 @@ kill_orphans (slot *slots, int nslots)
       if (live)
         continue;
       kill_tree (d[i]);
-      waitpid (d[i], NULL, 0);
+      /* reap every child meanwhile, never one pid blocking: a dying pid
+       * namespace init waits for its namespace's zombies, which may be
+       * ours to reap (a runtime's half-started exec) */
+      int64_t deadline = sc_deadline_in_ms (10000);
+      while (sc_pid_alive (d[i]) && sc_now_mono_ns () < deadline)
+        {
+          sc_reap_children ();
+          if (waitpid (d[i], NULL, WNOHANG) == d[i])
+            break;
+          usleep (10000);
+        }
+      if (sc_pid_alive (d[i]))
+        fprintf (stderr, "shimcheck: a leftover process (pid %d) did not die within 10 s of SIGKILL\n",
+                 (int) d[i]);
     }
   free (d);
 }

@@ -229,7 +229,15 @@ create_task (task_service *s, sc_ttrpc_call *call, Containerd__Task__V2__CreateT
       sc_ttrpc_call_error (call, SC_INVALID_ARGUMENT, "bundle %s: not an absolute path", req->bundle);
       return;
     }
-  if (HOST (h, stat_bundle, req->bundle, &err) < 0)
+  if (HOST (h, stat_bundle, req->bundle, &err) < 0 && fault ("missing-bundle-ok"))
+    {
+      /* test build: a Create that claims success for nothing */
+      sc_error_release (&err);
+      Containerd__Task__V2__CreateTaskResponse ok = CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
+      sc_ttrpc_call_reply_msg (call, &ok.base);
+      return;
+    }
+  if (err.msg)
     {
       sc_ttrpc_call_error (call, SC_NOT_FOUND, "bundle %s: %s", req->bundle, strerror (err.errnum));
       sc_error_release (&err);
@@ -248,6 +256,14 @@ create_task (task_service *s, sc_ttrpc_call *call, Containerd__Task__V2__CreateT
   cleanup_json json_t *spec = NULL;
   if (HOST (h, read_spec, cfg, &spec, &err) < 0)
     {
+      if (fault ("create-event-on-failed-create"))
+        {
+          /* test build: the event goes out before the request is judged */
+          Containerd__Events__TaskCreate e = CONTAINERD__EVENTS__TASK_CREATE__INIT;
+          e.container_id = req->id;
+          e.bundle = req->bundle;
+          HOST (h, publish, "/tasks/create", &e.base);
+        }
       sc_ttrpc_call_error (call,
                            err.errnum == ENOENT ? SC_NOT_FOUND
                                                 : unless_limit (err.errnum, SC_INVALID_ARGUMENT),
@@ -256,6 +272,12 @@ create_task (task_service *s, sc_ttrpc_call *call, Containerd__Task__V2__CreateT
       return;
     }
 #ifdef REFSHIM_FAULTS
+  if (fault ("drop-hostname"))
+    {
+      /* test build: the spec's hostname never reaches the runtime */
+      json_object_del (spec, "hostname");
+      json_dump_file (spec, cfg, JSON_COMPACT);
+    }
   if (fault ("drop-ns-paths"))
     {
       /* test build: namespaces to join become new ones */

@@ -38,6 +38,8 @@ struct publisher
   bool in_flight;
   sc_timer retry;
   int backoff_ms;
+  ev *held;              /* test build (reorder-events): waits for the next one */
+  sc_timer held_timer;
 };
 
 static void pump (publisher *P);
@@ -193,6 +195,59 @@ pump (publisher *P)
                        forwarded, P);
 }
 
+static void
+enqueue (publisher *P, ev *e)
+{
+  e->next = NULL;
+  if (P->tail)
+    P->tail->next = e;
+  else
+    P->head = e;
+  P->tail = e;
+  P->n++;
+}
+
+#ifdef REFSHIM_FAULTS
+/* reorder-events: an event waits (200 ms at most) for the next, which then
+ * goes out first */
+static void
+held_out (sc_timer *t)
+{
+  publisher *P = t->data;
+  if (P->held)
+    enqueue (P, P->held);
+  P->held = NULL;
+  pump (P);
+}
+
+/* event-wrong-pid, event-wrong-id: the event says what did not happen
+ * (applied to the message while it is packed, then undone) */
+static void
+corrupt (ProtobufCMessage *m, bool undo)
+{
+  const ProtobufCFieldDescriptor *pid = protobuf_c_message_descriptor_get_field_by_name (m->descriptor, "pid");
+  if (pid && pid->type == PROTOBUF_C_TYPE_UINT32 && fault ("event-wrong-pid"))
+    *(uint32_t *) ((char *) m + pid->offset) += undo ? -1u : 1u;
+  const ProtobufCFieldDescriptor *cid
+    = protobuf_c_message_descriptor_get_field_by_name (m->descriptor, "container_id");
+  static char *saved;
+  if (cid && cid->type == PROTOBUF_C_TYPE_STRING && fault ("event-wrong-id"))
+    {
+      char **f = (char **) ((char *) m + cid->offset);
+      if (!undo)
+        {
+          saved = *f;
+          *f = sc_xasprintf ("not-%s", saved);
+        }
+      else
+        {
+          free (*f);
+          *f = saved;
+        }
+    }
+}
+#endif
+
 void
 publisher_publish (publisher *P, const char *topic, const ProtobufCMessage *event)
 {
@@ -205,7 +260,13 @@ publisher_publish (publisher *P, const char *topic, const ProtobufCMessage *even
   Google__Protobuf__Timestamp ts;
   sc_ts_now (&ts);
   Google__Protobuf__Any any;
+#ifdef REFSHIM_FAULTS
+  corrupt ((ProtobufCMessage *) event, false);
+#endif
   sc_any_pack (&any, event);
+#ifdef REFSHIM_FAULTS
+  corrupt ((ProtobufCMessage *) event, true);
+#endif
   env.timestamp = &ts;
   env.namespace_ = P->ns;
   env.topic = (char *) topic;
@@ -228,21 +289,22 @@ publisher_publish (publisher *P, const char *topic, const ProtobufCMessage *even
       free (e);
       return;
     }
-  if (fault ("reorder-events") && P->head != NULL && !P->in_flight)
+#ifdef REFSHIM_FAULTS
+  if (fault ("reorder-events"))
     {
-      /* test build: jump the queue */
-      e->next = P->head;
-      P->head = e;
+      if (P->held == NULL)
+        {
+          P->held = e;
+          sc_timer_start (P->loop, &P->held_timer, 200, held_out, P);
+          return;
+        }
+      sc_timer_stop (&P->held_timer);
+      enqueue (P, e);
+      e = P->held;
+      P->held = NULL;
     }
-  else
-    {
-      if (P->tail)
-        P->tail->next = e;
-      else
-        P->head = e;
-      P->tail = e;
-    }
-  P->n++;
+#endif
+  enqueue (P, e);
   pump (P);
 }
 
@@ -256,6 +318,13 @@ flushed (void *data)
 void
 publisher_flush (publisher *P, int64_t timeout_ms)
 {
+#ifdef REFSHIM_FAULTS
+  if (P->held)
+    {
+      sc_timer_stop (&P->held_timer);
+      held_out (&P->held_timer);
+    }
+#endif
   if (P->retry.active)
     {
       sc_timer_stop (&P->retry);

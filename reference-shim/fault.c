@@ -17,11 +17,15 @@
  *               kill-created-exec-ok delete-running-ok shutdown-always ignore-options
  *               legacy-options-refused cri-options-refused event-queue-max=N
  *               ignore-kill-all kill-noop ignore-closeio ignore-resize no-terminal no-unmount
- *               exit-held-after-failed-start
+ *               exit-held-after-failed-start missing-bundle-ok create-event-on-failed-create
+ *               exec-started-on-failure exec-while-paused-ok truncate-exec-args
+ *               exec-delete-created-255 delete-keeps-created stats-unknown-ok
+ *               no-stdin-devnull resize-without-tty-fails signal-as-sigkill drop-hostname
  *               init-exit-first wait-answers-one wait-never-answers update-noop drop-ns-paths
  *   events:     drop-<topic> (drop-create, drop-start, drop-exit, drop-delete,
  *               drop-exec-added, drop-exec-started, drop-paused, drop-resumed),
- *               reorder-events, double-exit-event, oom-after-exit (drop-oom drops it),
+ *               reorder-events (each event waits for the next, which goes first),
+ *               event-wrong-pid event-wrong-id, double-exit-event, oom-after-exit (drop-oom drops it),
  *               exit-before-start, no-event-retry (an event that fails once is dropped),
  *               exit-event-on-failed-create exit-on-created-delete
  *   io:         drop-stdout stderr-to-stdout tty-drop-tail delete-before-drain file-truncate ignore-unknown-scheme

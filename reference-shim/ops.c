@@ -183,6 +183,14 @@ exec_start_done (const rt_result *r, void *data)
     }
   if (err.msg)
     {
+      if (fault ("exec-started-on-failure"))
+        {
+          /* test build: announced before it is known to have started */
+          Containerd__Events__TaskExecStarted e = CONTAINERD__EVENTS__TASK_EXEC_STARTED__INIT;
+          e.container_id = c->id;
+          e.exec_id = p->id;
+          HOST (h, publish, "/tasks/exec-started", &e.base);
+        }
       HOST (h, stdio_free, p);
       process_start_failed (p);
       job_fail (j, SC_UNKNOWN, "%s", err.msg);
@@ -242,6 +250,20 @@ exec_runtime_call (job *j, sc_error *err)
   char *console = j->u.start.console;
   cleanup_json json_t *spec = json_deep_copy (p->spec);
   json_object_set_new (spec, "terminal", json_boolean (p->terminal));
+  if (fault ("truncate-exec-args"))
+    {
+      /* test build: a fixed 4 KiB buffer per argument */
+      size_t i;
+      json_t *a;
+      json_array_foreach (json_object_get (spec, "args"), i, a)
+        if (json_string_length (a) > 4096)
+          {
+            char cut[4097];
+            memcpy (cut, json_string_value (a), 4096);
+            cut[4096] = '\0';
+            json_string_set (a, cut);
+          }
+    }
   cleanup_free char *specfile = sc_xasprintf ("%s/.exec-%s.json", c->bundle, p->id);
   cleanup_free char *pidfile = sc_xasprintf ("%s/%s.pid", c->bundle, p->id);
   HOST (h, remove_file, pidfile);
@@ -253,6 +275,8 @@ exec_runtime_call (job *j, sc_error *err)
   const char *args[12];
   int k = 0;
   args[k++] = "exec";
+  if (fault ("exec-while-paused-ok"))
+    args[k++] = "--ignore-paused"; /* test build: into the frozen cgroup */
   args[k++] = "--process";
   args[k++] = specfile;
   args[k++] = "--detach";
@@ -281,7 +305,8 @@ start_run (job *j)
   container *c = p->c;
   p->starts_queued--;
   /* state may have changed while queued */
-  if (!p->is_init && c->init->state != PS_RUNNING)
+  if (!p->is_init && c->init->state != PS_RUNNING
+      && !(c->init->state == PS_PAUSED && fault ("exec-while-paused-ok")))
     {
       job_fail (j, SC_FAILED_PRECONDITION, "container %s init process is not running", c->id);
       return;
@@ -334,7 +359,8 @@ kill_run (job *j)
 {
   Containerd__Task__V2__KillRequest *req = j->req;
   char sig[16];
-  snprintf (sig, sizeof (sig), "%u", req->signal);
+  /* test build: signal-as-sigkill delivers every signal as SIGKILL */
+  snprintf (sig, sizeof (sig), "%u", fault ("signal-as-sigkill") ? 9u : req->signal);
   const char *args[6];
   int k = 0;
   args[k++] = "kill";
@@ -396,8 +422,13 @@ delete_after_drain (void *data)
   container *c = j->c;
   const char *args[] = { "delete", "--force", c->id, NULL };
   const char *args_stopped[] = { "delete", c->id, NULL };
+  const char *args_nothing[] = { "state", c->id, NULL }; /* delete-keeps-created */
   sc_error err = SC_ERROR_INIT;
-  if (HOST (c->svc->host, rt_run, c, j->u.del.started ? args_stopped : args, NULL, NULL,
+  if (HOST (c->svc->host, rt_run, c,
+            j->u.del.started                    ? args_stopped
+            : fault ("delete-keeps-created") ? args_nothing
+                                                : args,
+            NULL, NULL,
             delete_runtime_done, j, &err)
       < 0)
     {

@@ -442,7 +442,7 @@ process_delete_response (Containerd__Task__V2__DeleteResponse *resp,
   containerd__task__v2__delete_response__init (resp);
   process_set_timestamp (ts, started ? p->exited_at_ns : 0);
   resp->pid = (uint32_t) p->pid;
-  resp->exit_status = started ? p->exit_status : 0;
+  resp->exit_status = started ? p->exit_status : fault ("exec-delete-created-255") && !p->is_init ? 255 : 0;
   resp->exited_at = ts;
 }
 

@@ -58,6 +58,7 @@ struct stdio
   int ours[3];           /* our pipe ends: [0] write to container stdin, [1][2] read */
   int fifo[3];           /* client FIFOs: [0] reader of stdin, [1][2] O_RDWR writers */
   int stdin_closer;      /* our writer on the stdin FIFO: CloseIO closes it */
+  int stdin_stuck;       /* test build (no-stdin-devnull): a writer nobody closes */
   int console_listen;
   char *console_path;
   int master;            /* pty master */
@@ -319,7 +320,7 @@ stdio_prepare (stdio_env *env, process *p, int child_fds[3], char **console_path
   io->loop = env->loop;
   for (int i = 0; i < 3; i++)
     io->child[i] = io->ours[i] = io->fifo[i] = -1;
-  io->stdin_closer = io->console_listen = io->master = -1;
+  io->stdin_closer = io->console_listen = io->master = io->stdin_stuck = -1;
   *console_path = NULL;
   const char *paths[3] = { p->in, p->out, p->err };
   if (fault ("drop-stdout") && !p->terminal)
@@ -419,6 +420,16 @@ stdio_prepare (stdio_env *env, process *p, int child_fds[3], char **console_path
       return 0;
     }
 
+  if (io->fifo[0] < 0 && !p->terminal && fault ("no-stdin-devnull"))
+    {
+      /* test build: stdin never ends (our end of the pipe stays open) */
+      int pp[2];
+      if (pipe2 (pp, O_CLOEXEC) == 0)
+        {
+          io->child[0] = pp[0];
+          io->stdin_stuck = pp[1];
+        }
+    }
   for (int i = 0; i < 3; i++)
     {
       if (io->fifo[i] < 0)
@@ -532,6 +543,8 @@ stdio_close_stdin (process *p)
 int
 stdio_resize (process *p, uint32_t width, uint32_t height, sc_error *err)
 {
+  if ((p->io == NULL || p->io->master < 0) && fault ("resize-without-tty-fails"))
+    return sc_error_make (err, 0, "%s", strerror (ENOTTY));
   if (p->io == NULL || p->io->master < 0)
     return 0; /* no console: a no-op, as in the runc shim */
   struct winsize ws = { .ws_row = (unsigned short) height, .ws_col = (unsigned short) width };
@@ -584,6 +597,7 @@ stdio_free (process *p)
     }
   logger_release (io->logger); /* after its pipes closed: it sees EOF first */
   closefd (&io->stdin_closer);
+  closefd (&io->stdin_stuck);
   closefd (&io->console_listen);
   closefd (&io->master);
   if (io->console_path)

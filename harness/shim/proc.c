@@ -487,7 +487,10 @@ sc_proc_kill_descendants (pid_t root)
       size_t n = sc_proc_descendants (root, &pids);
       for (size_t i = 0; i < n; i++)
         if (kill (pids[i], SIGKILL) == 0)
-          killed++;
+          {
+            killed++;
+            sc_proc_thaw (pids[i]); /* a frozen process dies only once thawed */
+          }
       free (pids);
       if (root == getpid ())
         sc_reap_children ();
@@ -609,18 +612,20 @@ sc_socket_server_pid (const char *path, bool abstract, pid_t root)
   return found;
 }
 
-char *
-sc_proc_memory_cgroup (pid_t pid, bool *v2, sc_error *err)
+/* pid's directory in the cgroup v1 hierarchy of `controller` and in the
+ * unified hierarchy (either may be NULL), from /proc/<pid>/cgroup; -1 when
+ * that cannot be read */
+static int
+cgroup_dirs (pid_t pid, const char *controller, char **v1dir, char **v2dir)
 {
+  *v1dir = *v2dir = NULL;
   char path[64];
   snprintf (path, sizeof (path), "/proc/%d/cgroup", (int) pid);
   FILE *f = fopen (path, "re");
   if (f == NULL)
-    {
-      sc_error_make (err, errno, "open %s", path);
-      return NULL;
-    }
-  char line[4096], *v1dir = NULL, *v2dir = NULL;
+    return -1;
+  char line[4096];
+  size_t clen = strlen (controller);
   while (fgets (line, sizeof (line), f))
     {
       /* "N:controllers:/path"; v2's line is "0::/path" */
@@ -630,19 +635,63 @@ sc_proc_memory_cgroup (pid_t pid, bool *v2, sc_error *err)
         continue;
       *c2 = '\0';
       const char *ctrls = c1 + 1, *cg = c2 + 1;
-      bool has_memory = false;
+      bool has = false;
       for (const char *p = ctrls; *p;)
         {
           size_t l = strcspn (p, ",");
-          has_memory |= l == 6 && strncmp (p, "memory", 6) == 0;
+          has |= l == clen && strncmp (p, controller, l) == 0;
           p += l + (p[l] == ',');
         }
-      if (has_memory && v1dir == NULL)
-        v1dir = sc_xasprintf ("/sys/fs/cgroup/memory%s", cg);
-      else if (*ctrls == '\0' && strcmp (line, "0") == 0 && v2dir == NULL)
-        v2dir = sc_xasprintf ("/sys/fs/cgroup%s", cg);
+      if (has && *v1dir == NULL)
+        *v1dir = sc_xasprintf ("/sys/fs/cgroup/%s%s", controller, cg);
+      else if (*ctrls == '\0' && strcmp (line, "0") == 0 && *v2dir == NULL)
+        *v2dir = sc_xasprintf ("/sys/fs/cgroup%s", cg);
     }
   fclose (f);
+  return 0;
+}
+
+/* writes text to dir/name if that file exists */
+static void
+write_if_there (const char *dir, const char *name, const char *text)
+{
+  char *p = sc_xasprintf ("%s/%s", dir, name);
+  int fd = open (p, O_WRONLY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      if (write (fd, text, strlen (text)) < 0)
+        {
+          /* nothing to do about it: the kill that follows will tell */
+        }
+      close (fd);
+    }
+  free (p);
+}
+
+void
+sc_proc_thaw (pid_t pid)
+{
+  char *v1 = NULL, *v2 = NULL;
+  if (cgroup_dirs (pid, "freezer", &v1, &v2) == 0)
+    {
+      if (v1)
+        write_if_there (v1, "freezer.state", "THAWED");
+      if (v2)
+        write_if_there (v2, "cgroup.freeze", "0");
+    }
+  free (v1);
+  free (v2);
+}
+
+char *
+sc_proc_memory_cgroup (pid_t pid, bool *v2, sc_error *err)
+{
+  char *v1dir = NULL, *v2dir = NULL;
+  if (cgroup_dirs (pid, "memory", &v1dir, &v2dir) < 0)
+    {
+      sc_error_make (err, errno, "open /proc/%d/cgroup", (int) pid);
+      return NULL;
+    }
   struct stat st;
   char *probe = v1dir ? sc_xasprintf ("%s/memory.oom_control", v1dir) : NULL;
   bool v1ok = probe && stat (probe, &st) == 0;

@@ -72,7 +72,7 @@ size_t sc_proc_descendants (pid_t root, pid_t **out);
  * (/proc/net/unix, /proc/<pid>/fd), never from what the server says.
  * 0 when no descendant holds it. */
 pid_t sc_socket_server_pid (const char *path, bool abstract, pid_t root);
-/* SIGKILLs every descendant of root, repeatedly, and reaps our children;
+/* SIGKILLs (and thaws) every descendant of root, repeatedly, and reaps our children;
  * returns how many processes were killed. */
 size_t sc_proc_kill_descendants (pid_t root);
 /* SIGKILLs process group pgid and waits (reaping our children) until no
@@ -86,6 +86,10 @@ int sc_become_subreaper (sc_error *err);
  * unified hierarchy's (with memory.events), *v2 saying which; NULL (err
  * says why) when it has neither. */
 char *sc_proc_memory_cgroup (pid_t pid, bool *v2, sc_error *err);
+/* Thaws the freezer cgroup pid is in (v1 freezer.state, v2 cgroup.freeze):
+ * a process in a frozen cgroup cannot die of SIGKILL until then (a paused
+ * container, or an exec runc started into one). */
+void sc_proc_thaw (pid_t pid);
 /* Reaps any exited children without blocking; returns how many. */
 int sc_reap_children (void);
 

@@ -14,7 +14,7 @@ trap 'rm -rf "$T"' EXIT
 pass=0 fail=0
 
 "$SHIMCHECK" list | awk '{print $1}' | sort >"$T/cases"
-grep -v '^#' "$TSV" | cut -f1 | sort >"$T/listed"
+grep -v '^#' "$TSV" | cut -f1 | sort -u >"$T/listed"
 missing=$(comm -23 "$T/cases" "$T/listed")
 extra=$(comm -13 "$T/cases" "$T/listed")
 if [ -z "$missing$extra" ]; then pass=$((pass+1)); echo "ok - every case has a fault that must break it";
