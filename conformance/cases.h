@@ -116,6 +116,9 @@
      "Kill of an exited task answers NotFound", "docs/shim-behaviour.md#errors, #robustness")      \
   X (signal_kill_created_exec_rejected, "signal.kill-created-exec-rejected", SC_SHOULD, 0,         \
      "Kill of an exec that was never started fails", "docs/shim-behaviour.md#errors")              \
+  X (signal_kill_after_runtime_deleted, "signal.kill-after-runtime-deleted", SC_SHOULD, 0,       \
+     "Kill of a task whose runtime state was deleted behind the shim answers NotFound; its Wait answers", \
+     "TestKillContainerDeletedByRunc (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#kill") \
   X (signal_kill_created_task, "signal.kill-created-task", SC_SHOULD, 0,                           \
      "SIGKILL of a created task ends it: Wait answers 137", "TestIssue9103 (containerd v1.7.24 integration/client/container_linux_test.go)") \
   /* exec */                                                                                       \
@@ -147,6 +150,9 @@
      "integration/client/container_test.go); docs/shim-behaviour.md#terminal")                     \
   X (exec_pids_with_details, "exec.pids-with-details", SC_SHOULD, 0,                               \
      "Pids lists exec pids with ProcessDetails{exec_id}", "TestContainerPids (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#other-calls") \
+  X (exec_delete_event, "exec.delete-event", SC_SHOULD, 0,                                       \
+     "an exec's Delete publishes TaskDelete with its id, pid and exit status",                     \
+     "containerd v1.7.24 runtime/v2/README.md \"Events\" (exec TaskDelete: SHOULD); docs/shim-behaviour.md#events") \
   X (exec_delete_never_started, "exec.delete-never-started", SC_MUST, 0,                           \
      "Delete of a never started exec answers exit 0", "TestDeleteContainerExecCreated (containerd v1.7.24 integration/client/container_test.go)") \
   X (exec_state, "exec.state", SC_SHOULD, 0, "State of a running exec reports it RUNNING with its pid", \

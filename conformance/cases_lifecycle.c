@@ -926,6 +926,42 @@ CASE (signal_kill_created_exec_rejected)
   T_NOT_OK (t, t_kill (t, "c1", "e1", SIGKILL, false, NULL), "Kill of a not started exec");
 }
 
+/* TestKillContainerDeletedByRunc: the runtime's state of a running task is
+ * force-deleted behind the shim's back (the task dies with it).  Kill must
+ * then answer NotFound, and the init's Wait must answer promptly. */
+CASE (signal_kill_after_runtime_deleted)
+{
+  const char *runtime = t->cfg->runtime_binary ? t->cfg->runtime_binary : "runc";
+  char *root = t_keep_str (t, sc_xasprintf ("%s/runtime-root", t->env.dir));
+  Google__Protobuf__Any any;
+  t_options_any_root (runtime, root, &any);
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch_options (t, "c1", b, &any);
+  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  cr.id = (char *) "c1";
+  cr.bundle = b;
+  cr.options = &any;
+  int code = t_create_req (t, &cr, NULL, NULL);
+  sc_any_clear (&any);
+  T_OK (t, code, "Create with the runtime's root in the options");
+  sc_waiter *w = t_wait_async (t, "c1", NULL);
+  T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
+  char *exe = t_keep_str (t, sc_find_executable (runtime));
+  T_REQUIRE (t, exe != NULL, "the runtime %s is not in PATH", runtime);
+  char *nsroot = t_keep_str (t, sc_xasprintf ("%s/%s", root, t->env.ns));
+  char *argv[] = { exe, (char *) "--root", nsroot, (char *) "delete", (char *) "--force", (char *) "c1", NULL };
+  sc_run_opts ro = { .path = exe, .argv = argv, .merge_stderr = true, .timeout_ms = t_ms (t, 10000) };
+  sc_run_result r;
+  T_REQUIRE (t, sc_run (&ro, &r, NULL) == 0, "cannot run %s", exe);
+  bool deleted = !r.timed_out && WIFEXITED (r.status) && WEXITSTATUS (r.status) == 0;
+  t_note (t, "%s --root %s delete --force c1: %s %s", runtime, nsroot, sc_wait_status_str (r.status), r.out);
+  sc_run_result_release (&r);
+  T_REQUIRE (t, deleted, "the runtime could not delete the task behind the shim (its root is not %s?)", nsroot);
+  T_CODE (t, t_kill (t, "c1", NULL, SIGKILL, false, NULL), SC_NOT_FOUND, "Kill of a task the runtime no longer knows");
+  T_REQUIRE (t, t_wait_for (t, w, 2000), "the init's Wait did not answer within 2 s of its container's deletion");
+  t_note (t, "Wait: %s, exit %u", sc_code_name (w->code), w->status);
+}
+
 CASE (signal_kill_created_task)
 {
   char *b = t_bundle (t, "c1", NULL, false);

@@ -633,6 +633,25 @@ CASE (cleanup_delete_returns_status)
   T_REQUIRE (t, ok, "Delete must return the pid, status 3 and exited_at");
 }
 
+/* the runtime-v2 doc's exec row: TaskDelete for an exec, after its exit */
+CASE (exec_delete_event)
+{
+  t_running (t, "c1", SLEEP);
+  static const char *const a[] = { "sh", "-c", "exit 5", NULL };
+  T_OK (t, t_exec (t, "c1", "e1", a, NULL, false, NULL), "Exec");
+  uint32_t pid = 0;
+  T_OK (t, t_start (t, "c1", "e1", &pid, NULL), "exec Start");
+  uint32_t st = 0;
+  T_OK (t, t_wait (t, "c1", "e1", &st, NULL, NULL), "exec Wait");
+  T_OK (t, t_delete (t, "c1", "e1", NULL, NULL), "exec Delete");
+  const sc_event *e = t_event (t, "/tasks/delete", "c1", "e1", 2000); /* Delete has answered */
+  T_REQUIRE (t, e != NULL, "no TaskDelete for the exec e1");
+  const Containerd__Events__TaskDelete *d = (const void *) e->msg;
+  t_note (t, "TaskDelete id %s pid %u exit_status %u (exec pid %u, exit %u)", d->id, d->pid, d->exit_status, pid, st);
+  T_REQUIRE (t, d->pid == pid && d->exit_status == 5, "the exec's TaskDelete says pid %u status %u, not %u and 5",
+             d->pid, d->exit_status, pid);
+}
+
 CASE (cleanup_delete_event)
 {
   static const char *const a[] = { "sh", "-c", "exit 3", NULL };

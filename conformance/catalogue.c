@@ -137,6 +137,7 @@ static const struct
   { "ttrpc.slow-runtime-does-not-block", "runc" },
   { "exec.pids-with-details", "runc" },
   { "exec.after-init-exit-rejected", "runc" },
+  { "signal.kill-after-runtime-deleted", "runc" },
   { "control.update-resources", "host-cgroups" },
   { "exit.oom-event", "oom" },
   { "exit.oom-before-exit", "oom" },

@@ -271,6 +271,8 @@ void t_record_address (sc_t *t, const char *address);
 char *t_runtime_wrapper (sc_t *t, const char *name, int sleep_on_create_s);
 /* packed google.protobuf.Any of containerd.runc.v1.Options{binary_name} */
 void t_options_any (const char *binary_name, Google__Protobuf__Any *any);
+/* the same with the runtime's state root (runc --root <root>/<namespace>) */
+void t_options_any_root (const char *binary_name, const char *root, Google__Protobuf__Any *any);
 
 /* --- running one case in this (child) process --- */
 sc_status sc_case_run (const sc_case *c, const sc_run_config *cfg, const char *dir);

@@ -175,6 +175,15 @@ t_options_any (const char *binary_name, Google__Protobuf__Any *any)
 }
 
 void
+t_options_any_root (const char *binary_name, const char *root, Google__Protobuf__Any *any)
+{
+  Containerd__Runc__V1__Options o = CONTAINERD__RUNC__V1__OPTIONS__INIT;
+  o.binary_name = (char *) binary_name;
+  o.root = (char *) root;
+  sc_any_pack (any, &o.base);
+}
+
+void
 t_record_address (sc_t *t, const char *address)
 {
   if (address == NULL || *address == '\0')
