@@ -935,15 +935,7 @@ CASE (signal_kill_after_runtime_deleted)
   char *root = t_keep_str (t, sc_xasprintf ("%s/runtime-root", t->env.dir));
   Google__Protobuf__Any any;
   t_options_any_root (runtime, root, &any);
-  char *b = t_bundle (t, "c1", NULL, false);
-  t_launch_options (t, "c1", b, &any);
-  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
-  cr.id = (char *) "c1";
-  cr.bundle = b;
-  cr.options = &any;
-  int code = t_create_req (t, &cr, NULL, NULL);
-  sc_any_clear (&any);
-  T_OK (t, code, "Create with the runtime's root in the options");
+  t_create_with_options (t, "c1", NULL, &any, "Create with the runtime's root in the options");
   sc_waiter *w = t_wait_async (t, "c1", NULL);
   T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
   char *exe = t_keep_str (t, sc_find_executable (runtime));

@@ -156,16 +156,7 @@ CASE (exec_after_init_exit_rejected)
   t_write_file (t, wrapper, text, 0755);
   Google__Protobuf__Any any;
   t_options_any (wrapper, &any);
-  char *b = t_bundle (t, "c1", SLEEP, false);
-  t_launch_options (t, "c1", b, &any);
-  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
-  cr.id = (char *) "c1";
-  cr.bundle = b;
-  cr.options = &any;
-  uint32_t pid = 0;
-  int code = t_create_req (t, &cr, &pid, NULL);
-  sc_any_clear (&any);
-  T_OK (t, code, "Create with a runtime that holds exec");
+  uint32_t pid = t_create_with_options (t, "c1", SLEEP, &any, "Create with a runtime that holds exec");
   T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
   T_OK (t, t_exec (t, "c1", "e1", SLEEP, NULL, false, NULL), "Exec e1");
   Containerd__Task__V2__StartRequest s1 = CONTAINERD__TASK__V2__START_REQUEST__INIT;

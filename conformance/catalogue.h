@@ -271,6 +271,11 @@ void t_record_address (sc_t *t, const char *address);
 char *t_runtime_wrapper (sc_t *t, const char *name, int sleep_on_create_s);
 /* packed google.protobuf.Any of containerd.runc.v1.Options{binary_name} */
 void t_options_any (const char *binary_name, Google__Protobuf__Any *any);
+/* launches the shim for id and Creates it with runtime options *any (the
+ * start and the Create both get them, as from containerd); clears *any;
+ * the init's pid */
+uint32_t t_create_with_options (sc_t *t, const char *id, const char *const *args, Google__Protobuf__Any *any,
+                                const char *what);
 /* the same with the runtime's state root (runc --root <root>/<namespace>) */
 void t_options_any_root (const char *binary_name, const char *root, Google__Protobuf__Any *any);
 

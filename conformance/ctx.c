@@ -183,6 +183,23 @@ t_options_any_root (const char *binary_name, const char *root, Google__Protobuf_
   sc_any_pack (any, &o.base);
 }
 
+uint32_t
+t_create_with_options (sc_t *t, const char *id, const char *const *args, Google__Protobuf__Any *any,
+                       const char *what)
+{
+  char *b = t_bundle (t, id, args, false);
+  t_launch_options (t, id, b, any);
+  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  cr.id = (char *) id;
+  cr.bundle = b;
+  cr.options = any;
+  uint32_t pid = 0;
+  int code = t_create_req (t, &cr, &pid, NULL);
+  sc_any_clear (any);
+  T_OK (t, code, what);
+  return pid;
+}
+
 void
 t_record_address (sc_t *t, const char *address)
 {
