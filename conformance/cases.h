@@ -256,6 +256,9 @@
   X (io_unknown_scheme_rejected, "io.unknown-scheme-rejected", SC_SHOULD, 0,                     \
      "Create with an unknown stdio scheme fails with a message and leaves no task",               \
      "containerd v1.7.24 pkg/process/io.go (createIO: unknown STDIO scheme); docs/shim-behaviour.md#stdio") \
+  X (io_stdio_not_a_fifo_rejected, "io.stdio-not-a-fifo-rejected", SC_SHOULD, 0,                 \
+     "a plain stdio path that is a regular file fails Create and is left untouched",               \
+     "containerd v1.7.24 pkg/process/io.go (createIO: fifo paths opened with containerd/fifo); docs/shim-behaviour.md#stdio") \
   X (io_file_scheme_appends, "io.file-scheme-appends", SC_SHOULD, 0,                             \
      "file:// stdout and stderr are appended to the file",                                        \
      "containerd v1.7.24 runtime/v2/README.md \"Logging\"; containerd v1.7.24 pkg/process/io.go (createIO, file); docs/shim-behaviour.md#stdio") \

@@ -427,6 +427,23 @@ CASE (io_unknown_scheme_rejected)
   T_CODE (t, t_state (t, "c1", NULL, NULL, NULL), SC_NOT_FOUND, "State after the failed Create");
 }
 
+CASE (io_stdio_not_a_fifo_rejected)
+{
+  /* a plain path is a FIFO containerd made; a regular file there is
+   * someone's data: Create fails and leaves it as it was */
+  char *victim = in_dir (t, "not-a-fifo");
+  t_write_file (t, victim, "precious\n", 0644);
+  char *msg = NULL;
+  int code = create_with_uri (t, OUT_ERR_3, victim, &msg);
+  char *after = t_read_file (t, victim);
+  t_note (t, "stdout %s (a regular file): Create %s \"%s\"; the file holds \"%s\"", victim, sc_code_name (code),
+          msg ? msg : "", after ? after : "(gone)");
+  free (msg);
+  T_REQUIRE (t, after && strcmp (after, "precious\n") == 0, "the regular file named as stdout was changed");
+  T_REQUIRE (t, code != 0, "Create with a regular file as its stdout FIFO succeeded");
+  T_CODE (t, t_state (t, "c1", NULL, NULL, NULL), SC_NOT_FOUND, "State after the failed Create");
+}
+
 CASE (io_file_scheme_appends)
 {
   char *log = in_dir (t, "task.log");

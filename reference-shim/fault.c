@@ -30,6 +30,7 @@
  *               exit-before-start, no-event-retry (an event that fails once is dropped),
  *               exit-event-on-failed-create exit-on-created-delete
  *   io:         drop-stdout stderr-to-stdout tty-drop-tail delete-before-drain file-truncate ignore-unknown-scheme
+ *               stdio-regular-file-ok
  *               logger-swap-fds logger-no-env logger-no-args logger-no-wait logger-v2-eof-ok
  *   robustness: crash-on-<Method> hang-on-<Method> crash-on-cancel crash-on-garbage
  *               raw-messages (status messages not made UTF-8)
