@@ -381,9 +381,10 @@ stdio_prepare (stdio_env *env, process *p, int child_fds[3], char **console_path
         {
           return sc_error_make (err, errno, "open %s", path);
         }
-      /* containerd hands over FIFOs it made; anything else (a regular file
-       * someone's data lives in) is refused untouched */
-      if (!S_ISFIFO (st.st_mode) && !fault ("stdio-regular-file-ok"))
+      /* containerd hands over FIFOs it made (a client may name a device
+       * such as /dev/null); anything else (a regular file someone's data
+       * lives in, a directory) is refused untouched */
+      if (!S_ISFIFO (st.st_mode) && !S_ISCHR (st.st_mode) && !fault ("stdio-regular-file-ok"))
         {
           return sc_error_make (err, 0, "%s %s is not a FIFO (file:// writes to a file)",
                                 i == 0 ? "stdin" : i == 1 ? "stdout" : "stderr", path);
