@@ -140,6 +140,18 @@
      "Exec in a paused task fails", "docs/shim-behaviour.md#errors")                               \
   X (exec_after_init_exit_rejected, "exec.after-init-exit-rejected", SC_MUST, 0,                   \
      "exec Start racing the init's death from outside fails, and after it too; the init's exit is last", "TestIssue10589 (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#events, #errors") \
+  X (exec_user_cwd_env, "exec.user-cwd-env", SC_MUST, 0,                                         \
+     "an exec runs with its process spec's uid, gid, cwd and env",                                 \
+     "TestContainerUser, TestContainerExec (containerd v1.7.24 integration/client); docs/shim-behaviour.md#other-calls") \
+  X (exec_kill_running_exec, "exec.kill-running-exec", SC_MUST, 0,                                \
+     "Kill with an exec id kills that exec (137) and leaves the init running",                     \
+     "TestProcessForceDelete (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#kill") \
+  X (exec_delete_running_rejected, "exec.delete-running-rejected", SC_MUST, 0,                    \
+     "Delete of a running exec fails and leaves it; after its exit Delete works",                   \
+     "TestDeleteRunningContainer (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#delete") \
+  X (exec_kill_exited_notfound, "exec.kill-exited-notfound", SC_COMPAT, 0,                        \
+     "Kill of an exited exec answers NotFound, as the runc shim does",                             \
+     "containerd v1.7.24 pkg/process/exec.go (kill: process already finished); docs/shim-behaviour.md#kill") \
   X (exec_large_argument, "exec.large-argument", SC_MUST, 0, "a 20,000-character exec argument arrives", \
      "TestContainerLargeExecArgs (containerd v1.7.24 integration/client/container_test.go)")       \
   X (exec_terminal, "exec.terminal", SC_MUST, 0, "an exec with a terminal gets a pty stream",      \

@@ -211,6 +211,67 @@ CASE (exec_after_init_exit_rejected)
   T_REQUIRE (t, init_exit == last_exit, "an exec's TaskExit came after the init's");
 }
 
+CASE (exec_user_cwd_env)
+{
+  /* the process spec containerd sends: its user, cwd and env are the
+   * exec's, not the init's */
+  t_running (t, "c1", SLEEP);
+  sc_io io;
+  t_io (t, "e1", false, true, &io);
+  const char *js = "{\"args\":[\"sh\",\"-c\",\"id -u; id -g; pwd; echo $SC_MARK\"],\"cwd\":\"/tmp\","
+                   "\"env\":[\"PATH=/bin:/usr/bin:/sbin:/usr/sbin\",\"SC_MARK=exec-env\"],"
+                   "\"user\":{\"uid\":65534,\"gid\":65534},\"terminal\":false}";
+  T_OK (t, t_exec_json (t, "c1", "e1", js, &io, false, NULL), "Exec as uid 65534 in /tmp with SC_MARK");
+  T_OK (t, t_start (t, "c1", "e1", NULL, NULL), "exec Start");
+  char *out = t_keep_str (t, t_io_read (t, io.out_fd, 10000, NULL));
+  t_io_close (&io);
+  t_note (t, "the exec printed \"%s\"", out);
+  T_REQUIRE (t, strcmp (out, "65534\n65534\n/tmp\nexec-env\n") == 0,
+             "the exec's uid, gid, cwd or env are not the process spec's (want 65534, 65534, /tmp, exec-env)");
+}
+
+CASE (exec_kill_running_exec)
+{
+  uint32_t init = t_running (t, "c1", SLEEP);
+  started_exec (t, "e1", SLEEP, NULL);
+  T_OK (t, t_kill (t, "c1", "e1", SIGKILL, false, NULL), "Kill of the running exec");
+  uint32_t st = wait_status (t, "c1", "e1");
+  Containerd__Task__V2__StateResponse *r = NULL;
+  T_OK (t, t_state (t, "c1", NULL, &r, NULL), "State of the init");
+  t_note (t, "exec Wait %u; the init (pid %u) is %s", st, init,
+          r->status == CONTAINERD__V1__TYPES__STATUS__RUNNING ? "RUNNING" : "not RUNNING");
+  T_EQ (t, st, 137);
+  T_REQUIRE (t, r->status == CONTAINERD__V1__TYPES__STATUS__RUNNING && sc_pid_alive ((pid_t) init),
+             "Kill of an exec reached the init");
+}
+
+CASE (exec_delete_running_rejected)
+{
+  t_running (t, "c1", SLEEP);
+  started_exec (t, "e1", SLEEP, NULL);
+  char *msg = NULL;
+  int code = t_delete (t, "c1", "e1", NULL, &msg);
+  t_not_ok (t, code, &msg, "Delete of a running exec");
+  T_OK (t, t_state (t, "c1", "e1", NULL, NULL), "State of the exec after the refused Delete");
+  T_OK (t, t_kill (t, "c1", "e1", SIGKILL, false, NULL), "Kill of the exec");
+  wait_status (t, "c1", "e1");
+  T_OK (t, t_delete (t, "c1", "e1", NULL, NULL), "Delete of the exited exec");
+}
+
+CASE (exec_kill_exited_notfound)
+{
+  t_running (t, "c1", SLEEP);
+  static const char *const a[] = { "true", NULL };
+  started_exec (t, "e1", a, NULL);
+  wait_status (t, "c1", "e1");
+  char *msg = NULL;
+  int code = t_kill (t, "c1", "e1", SIGKILL, false, &msg);
+  t_note (t, "Kill of an exited exec -> %s \"%s\"", sc_code_name (code), msg ? msg : "");
+  free (msg);
+  T_REQUIRE (t, code == SC_NOT_FOUND, "Kill of an exited exec answered %s, not NotFound (what runc's shim says)",
+             sc_code_name (code));
+}
+
 CASE (exec_large_argument)
 {
   t_running (t, "c1", SLEEP);

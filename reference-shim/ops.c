@@ -250,6 +250,12 @@ exec_runtime_call (job *j, sc_error *err)
   char *console = j->u.start.console;
   cleanup_json json_t *spec = json_deep_copy (p->spec);
   json_object_set_new (spec, "terminal", json_boolean (p->terminal));
+  if (fault ("exec-as-root"))
+    {
+      /* test build: the init's identity and directory, not the exec's */
+      json_object_set_new (spec, "user", json_pack ("{s:i, s:i}", "uid", 0, "gid", 0));
+      json_object_set_new (spec, "cwd", json_string ("/"));
+    }
   if (fault ("truncate-exec-args"))
     {
       /* test build: a fixed 4 KiB buffer per argument */
