@@ -235,6 +235,9 @@
   X (cleanup_shared_shim_outlives_one_task, "cleanup.shared-shim-outlives-one-task", SC_MUST, 0,  \
      "in a shared shim, one task's Delete, Shutdown and `delete` leave the other serving; the last Shutdown ends it", \
      "containerd v1.7.24 runtime/v2/README.md \"Shutdown\"; containerd v1.7.24 runtime/v2/shim.go (Shutdown after Delete); docs/shim-behaviour.md#shutdown") \
+  X (cleanup_fd_hygiene, "cleanup.fd-hygiene", SC_SHOULD, 0,                                     \
+     "no pipe left in the shim by a failed Create, no pty by a finished tty exec, no shim fd in the container", \
+     "TestShimDoesNotLeakPipes (containerd v1.7.24 integration/client/container_linux_test.go); containerd v2.3.4 integration/container_tty_leak_linux_test.go") \
   X (cleanup_stats_after_delete, "cleanup.stats-after-delete", SC_MUST, 0,                         \
      "Stats of a deleted task fails", "TestDeletedContainerMetrics (containerd v1.7.24 integration/client/container_test.go)") \
   /* io */                                                                                         \

@@ -1,4 +1,5 @@
 /* Conformance cases: exec, exit, cleanup. */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -702,6 +703,85 @@ CASE (exec_delete_event)
   t_note (t, "TaskDelete id %s pid %u exit_status %u (exec pid %u, exit %u)", d->id, d->pid, d->exit_status, pid, st);
   T_REQUIRE (t, d->pid == pid && d->exit_status == 5, "the exec's TaskDelete says pid %u status %u, not %u and 5",
              d->pid, d->exit_status, pid);
+}
+
+/* a process's fds by kind: pipes, ptys (ptmx and /dev/pts/N), all */
+typedef struct fd_census
+{
+  int pipes, ptys, all;
+} fd_census;
+
+static fd_census
+census (pid_t pid)
+{
+  fd_census c = { 0, 0, 0 };
+  char dir[64];
+  snprintf (dir, sizeof (dir), "/proc/%d/fd", (int) pid);
+  DIR *d = opendir (dir);
+  struct dirent *e;
+  while (d && (e = readdir (d)) != NULL)
+    {
+      if (e->d_name[0] == '.')
+        continue;
+      char p[384], target[256];
+      snprintf (p, sizeof (p), "%s/%s", dir, e->d_name);
+      ssize_t n = readlink (p, target, sizeof (target) - 1);
+      target[n > 0 ? n : 0] = '\0';
+      c.all++;
+      c.pipes += strncmp (target, "pipe:", 5) == 0;
+      c.ptys += strcmp (target, "/dev/ptmx") == 0 || strncmp (target, "/dev/pts/", 9) == 0;
+    }
+  if (d)
+    closedir (d);
+  return c;
+}
+
+/* polls (the loop turning) until the shim is back to `want` pipes and ptys */
+static fd_census
+census_settles (sc_t *t, pid_t pid, fd_census want)
+{
+  int64_t deadline = sc_deadline_in_ms (t_ms (t, 3000));
+  fd_census now;
+  while ((now = census (pid)).pipes > want.pipes || now.ptys > want.ptys)
+    {
+      if (sc_now_mono_ns () >= deadline)
+        break;
+      sc_loop_run_once (t->env.loop, 20);
+    }
+  return now;
+}
+
+CASE (cleanup_fd_hygiene)
+{
+  uint32_t init = t_running (t, "c1", SLEEP);
+  pid_t shim = t->shim->daemon_pid;
+  T_REQUIRE (t, shim > 0, "no serving daemon identified");
+  fd_census base = census (shim);
+  /* a Create that fails in the runtime (TestShimDoesNotLeakPipes) */
+  static const char *const missing[] = { "notfound404", NULL };
+  char *b2 = t_bundle (t, "c2", missing, false);
+  T_NOT_OK (t, t_create (t, "c2", b2, NULL, NULL, NULL), "Create of a missing binary");
+  fd_census after_fail = census_settles (t, shim, base);
+  /* a tty exec, run to its end and deleted */
+  sc_io io;
+  t_io (t, "e1", false, false, &io);
+  static const char *const a[] = { "sh", "-c", "echo tty-exec", NULL };
+  T_OK (t, t_exec (t, "c1", "e1", a, &io, true, NULL), "Exec with a terminal");
+  T_OK (t, t_start (t, "c1", "e1", NULL, NULL), "exec Start");
+  free (t_io_read (t, io.out_fd, 10000, NULL));
+  wait_status (t, "c1", "e1");
+  T_OK (t, t_delete (t, "c1", "e1", NULL, NULL), "exec Delete");
+  t_io_close (&io);
+  fd_census after_tty = census_settles (t, shim, base);
+  fd_census inside = census ((pid_t) init);
+  t_note (t, "shim fds: %d (%d pipes, %d ptys) at first; after a failed Create %d pipes; after a tty exec %d ptys; "
+             "the container's init has %d fds",
+          base.all, base.pipes, base.ptys, after_fail.pipes, after_tty.ptys, inside.all);
+  T_REQUIRE (t, after_fail.pipes <= base.pipes, "a failed Create left %d more pipes in the shim",
+             after_fail.pipes - base.pipes);
+  T_REQUIRE (t, after_tty.ptys <= base.ptys, "a finished tty exec left %d pty fds in the shim",
+             after_tty.ptys - base.ptys);
+  T_REQUIRE (t, inside.all <= 3, "the container's init holds %d fds: more than its stdio", inside.all);
 }
 
 CASE (cleanup_delete_event)

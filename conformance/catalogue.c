@@ -129,6 +129,7 @@ static const struct
   { "io.tty-output-and-resize", "terminal" },
   { "exec.terminal", "terminal" },
   { "exec.terminal-output-complete", "terminal" },
+  { "cleanup.fd-hygiene", "terminal" },
   { "control.pause-resume-status", "pause" },
   { "control.paused-resumed-events", "pause" },
   { "exec.while-paused-rejected", "pause" },

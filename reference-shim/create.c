@@ -2,6 +2,7 @@
  * what can be checked before anything runs, records what `delete` needs
  * after a crash, mounts the rootfs, then `runtime create` as a job. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,9 @@ create_fail (job *j, int code, const char *fmt, ...)
   va_end (ap);
   container *c = j->c;
   shim_log ("warning", "create %s: %s", c->id, m);
+  int leak[2];
+  if (fault ("leak-pipe-on-failed-create") && pipe2 (leak, O_CLOEXEC) == 0)
+    shim_log ("debug", "leaking pipe %d/%d", leak[0], leak[1]); /* test build */
   if (fault ("exit-event-on-failed-create"))
     process_publish_exit_now (c->init, 255, sc_now_wall_ns ());
   job_answer_error (j, code, "%s", m);
