@@ -59,6 +59,12 @@
      "Create of an existing id fails", "docs/shim-behaviour.md#errors")                            \
   X (create_duplicate_already_exists, "create.duplicate-already-exists", SC_SHOULD, 0,             \
      "Create of an existing id answers AlreadyExists", "containerd v1.6.20 errdefs/grpc.go; docs/shim-behaviour.md#errors") \
+  X (create_overlay_rootfs, "create.overlay-rootfs", SC_MUST, 0,                                 \
+     "an overlay rootfs from Create is mounted writable (the init's write is in the upper dir, an exec reads it) and gone after Delete", \
+     "containerd v1.7.24 snapshots/overlay/overlay.go (the mounts a shim gets); containerd v1.7.24 runtime/v2/README.md \"delete\"; docs/shim-behaviour.md#rootfs") \
+  X (create_overlay_long_lowerdir, "create.overlay-long-lowerdir", SC_SHOULD, 0,                 \
+     "an overlay whose lowerdir list is longer than a page of options still mounts",               \
+     "containerd v1.7.24 mount/mount_linux.go (compactLowerdirOption); docs/shim-behaviour.md#rootfs") \
   X (create_pod_shares_one_shim, "create.pod-shares-one-shim", SC_SHOULD, 0,                     \
      "a pod's containers (io.kubernetes.cri.sandbox-id) share one shim; the second joins the first's namespaces by path", \
      "containerd v1.7.24 runtime/v2/runc/manager/manager_linux.go (groupLabels); docs/shim-behaviour.md#grouping") \
@@ -142,7 +148,7 @@
      "exec Start racing the init's death from outside fails, and after it too; the init's exit is last", "TestIssue10589 (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#events, #errors") \
   X (exec_user_cwd_env, "exec.user-cwd-env", SC_MUST, 0,                                         \
      "an exec runs with its process spec's uid, gid, cwd and env",                                 \
-     "TestContainerUser, TestContainerExec (containerd v1.7.24 integration/client); docs/shim-behaviour.md#other-calls") \
+     "TestContainerUser (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#other-calls") \
   X (exec_kill_running_exec, "exec.kill-running-exec", SC_MUST, 0,                                \
      "Kill with an exec id kills that exec (137) and leaves the init running",                     \
      "TestProcessForceDelete (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#kill") \

@@ -79,6 +79,118 @@ CASE (bootstrap_second_start_same_address)
   free (addr2);
 }
 
+/* ------------------------------------------------------------------ overlay rootfs */
+
+/* what containerd's overlayfs snapshotter hands a shim: an overlay whose
+ * lowerdir lists the image's layers, each <snapshots>/<n>/fs, newest
+ * first (here `extra` empty layers above one that is the run's rootfs),
+ * and upperdir and workdir in the task's own snapshot; Create with it, the
+ * bundle's root "rootfs".  `deep` makes the snapshots directory's path
+ * long, as a deep containerd root would. */
+static char *
+create_on_overlay (sc_t *t, const char *const *args, int extra, bool deep, char **upper)
+{
+  char *snaps = t->env.dir;
+  if (deep)
+    for (int i = 0; i < 2; i++)
+      {
+        char name[201];
+        memset (name, 'a' + i, 200);
+        name[200] = '\0';
+        snaps = t_keep_str (t, sc_xasprintf ("%s/%s", snaps, name));
+        mkdir (snaps, 0700);
+      }
+  snaps = t_keep_str (t, sc_xasprintf ("%s/snapshots", snaps));
+  mkdir (snaps, 0700);
+  char *lower = t_keep_str (t, sc_xstrdup (""));
+  for (int i = 0; i < extra; i++)
+    {
+      char *d = t_keep_str (t, sc_xasprintf ("%s/%d", snaps, i + 2));
+      mkdir (d, 0755);
+      d = t_keep_str (t, sc_xasprintf ("%s/fs", d));
+      mkdir (d, 0755);
+      lower = t_keep_str (t, sc_xasprintf ("%s%s:", lower, d));
+    }
+  /* the bottom layer: the run's rootfs, as snapshot 1 */
+  char *base = t_keep_str (t, sc_xasprintf ("%s/1", snaps));
+  mkdir (base, 0755);
+  char *basefs = t_keep_str (t, sc_xasprintf ("%s/fs", base));
+  T_REQUIRE (t, symlink (t->cfg->rootfs, basefs) == 0, "symlink %s: %s", basefs, strerror (errno));
+  lower = t_keep_str (t, sc_xasprintf ("%s%s", lower, basefs));
+  *upper = t_keep_str (t, sc_xasprintf ("%s/%d/fs", snaps, extra + 2));
+  char *up = t_keep_str (t, sc_xasprintf ("%s/%d", snaps, extra + 2));
+  char *work = t_keep_str (t, sc_xasprintf ("%s/work", up));
+  mkdir (up, 0755);
+  mkdir (*upper, 0755);
+  mkdir (work, 0755);
+  json_t *spec = t_spec (t, args, false);
+  json_object_set_new (spec, "root", json_pack ("{s:s, s:b}", "path", "rootfs", "readonly", false));
+  char *b = t_bundle_spec (t, "c1", spec);
+  t_launch (t, "c1", b);
+  char *o_lower = t_keep_str (t, sc_xasprintf ("lowerdir=%s", lower));
+  char *o_upper = t_keep_str (t, sc_xasprintf ("upperdir=%s", *upper));
+  char *o_work = t_keep_str (t, sc_xasprintf ("workdir=%s", work));
+  char *opts[] = { o_work, o_upper, o_lower };
+  Containerd__Types__Mount m = CONTAINERD__TYPES__MOUNT__INIT;
+  m.type = (char *) "overlay";
+  m.source = (char *) "overlay";
+  m.options = opts;
+  m.n_options = 3;
+  Containerd__Types__Mount *mounts[] = { &m };
+  Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  r.id = (char *) "c1";
+  r.bundle = b;
+  r.rootfs = mounts;
+  r.n_rootfs = 1;
+  t_note (t, "overlay: %d lower layers, %zu bytes of options", extra + 1,
+          strlen (o_lower) + strlen (o_upper) + strlen (o_work) + 2);
+  T_OK (t, t_create_req (t, &r, NULL, NULL), "Create on an overlay rootfs");
+  return b;
+}
+
+CASE (create_overlay_rootfs)
+{
+  /* the init writes into its rootfs; an exec reads it back; the write
+   * lands in the upper directory; Delete unmounts */
+  static const char *const a[] = { "sh", "-c", "echo from-init > /written; sleep 3600", NULL };
+  char *upper = NULL;
+  char *b = create_on_overlay (t, a, 2, false, &upper);
+  T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
+  char *mark = t_keep_str (t, sc_xasprintf ("%s/written", upper));
+  T_REQUIRE (t, t_wait_file (t, mark, 5000), "the init's write did not reach the upper directory %s", upper);
+  sc_io io;
+  t_io (t, "e1", false, true, &io);
+  static const char *const cat[] = { "cat", "/written", NULL };
+  T_OK (t, t_exec (t, "c1", "e1", cat, &io, false, NULL), "Exec cat /written");
+  T_OK (t, t_start (t, "c1", "e1", NULL, NULL), "exec Start");
+  char *out = t_keep_str (t, t_io_read (t, io.out_fd, 10000, NULL));
+  t_io_close (&io);
+  T_REQUIRE (t, strcmp (out, "from-init\n") == 0, "the exec read \"%s\", not what the init wrote", out);
+  T_OK (t, t_kill (t, "c1", NULL, SIGKILL, false, NULL), "Kill");
+  uint32_t st = 0;
+  T_OK (t, t_wait (t, "c1", NULL, &st, NULL, NULL), "Wait");
+  T_OK (t, t_delete (t, "c1", NULL, NULL, NULL), "Delete");
+  bool mounted = t_rootfs_mounted (b);
+  t_note (t, "the exec read \"from-init\"; after Delete the rootfs is %s", mounted ? "still mounted" : "unmounted");
+  T_REQUIRE (t, !mounted, "the overlay rootfs is still mounted after Delete");
+}
+
+CASE (create_overlay_long_lowerdir)
+{
+  /* 12 layers under a deep containerd root: more than a page of options,
+   * which mount(2) cannot take as it is (containerd's mount package names
+   * the layers relative to the snapshots directory then) */
+  static const char *const a[] = { "sh", "-c", "exit 7", NULL };
+  char *upper = NULL;
+  char *b = create_on_overlay (t, a, 11, true, &upper);
+  T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
+  uint32_t st = 0;
+  T_OK (t, t_wait (t, "c1", NULL, &st, NULL, NULL), "Wait");
+  T_EQ (t, st, 7);
+  T_OK (t, t_delete (t, "c1", NULL, NULL, NULL), "Delete");
+  T_REQUIRE (t, !t_rootfs_mounted (b), "the overlay rootfs is still mounted after Delete");
+}
+
 /* ------------------------------------------------------------------ pods */
 
 /* What the CRI plugin asks of a shim for a pod: a sandbox container and a

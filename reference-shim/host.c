@@ -53,6 +53,74 @@ mount_flag (const char *o, bool *clear, bool *known)
   return 0;
 }
 
+/* mount(2) takes at most a page of options.  An overlay's lowerdir list
+ * (one directory per image layer) can be longer: then the lower
+ * directories are named relative to their common parent's parent (the
+ * snapshots directory) and the mount is made from there, as containerd's
+ * own mount package does (v1.7.24 mount/mount_linux.go). */
+static int
+mount_one (const char *source, const char *target, const char *type, unsigned long flags,
+           const char *data, const char *lower, sc_error *err)
+{
+  size_t page = (size_t) sysconf (_SC_PAGESIZE);
+  cleanup_free char *opts = lower ? sc_xasprintf ("%s%slowerdir=%s", data, *data ? "," : "", lower)
+                                  : sc_xstrdup (data);
+  const char *dir = NULL;
+  cleanup_free char *common = NULL, *rel = NULL;
+  if (lower && strlen (opts) >= page - 512 && strchr (lower, ':') && lower[0] == '/' && !fault ("no-lowerdir-compaction"))
+    {
+      /* the longest common prefix of the lower directories, cut back to
+       * the directory it is in (".../snapshots/1" of 1/fs and 12/fs, or
+       * ".../snapshots/" of 3/fs and 4/fs: ".../snapshots") */
+      size_t cp = strcspn (lower, ":");
+      for (const char *d = lower; *d;)
+        {
+          size_t len = strcspn (d, ":"), k = 0;
+          while (k < cp && k < len && d[k] == lower[k])
+            k++;
+          cp = k;
+          d += len + (d[len] == ':');
+        }
+      common = sc_xstrndup (lower, cp);
+      char *slash = strrchr (common, '/');
+      if (slash && slash != common)
+        {
+          *slash = '\0';
+          size_t cl = strlen (common) + 1;
+          size_t rl = 0;
+          rel = sc_xmalloc (strlen (lower) + 1);
+          for (const char *d = lower; *d;)
+            {
+              size_t len = strcspn (d, ":");
+              rl += (size_t) sprintf (rel + rl, "%s%.*s", rl ? ":" : "", (int) (len - cl), d + cl);
+              d += len + (d[len] == ':');
+            }
+          free (opts);
+          opts = sc_xasprintf ("%s%slowerdir=%s", data, *data ? "," : "", rel);
+          dir = common;
+        }
+    }
+  if (strlen (opts) >= page)
+    return sc_error_make (err, E2BIG, "options of %zu bytes (more than a page)", strlen (opts));
+  int here = -1;
+  if (dir && ((here = open (".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || chdir (dir) < 0))
+    {
+      int e = errno;
+      if (here >= 0)
+        close (here);
+      return sc_error_make (err, e, "chdir %s", dir);
+    }
+  int rc = mount (source, target, type, flags, *opts ? opts : NULL);
+  int e = errno;
+  if (here >= 0)
+    {
+      if (fchdir (here) < 0)
+        shim_log ("warning", "cannot return to the working directory: %s", strerror (errno));
+      close (here);
+    }
+  return rc < 0 ? sc_error_make (err, e, "mount") : 0;
+}
+
 static int
 real_mount_rootfs (shim_host *h, container *c, Containerd__Types__Mount **mounts, size_t n,
                    sc_error *err)
@@ -76,28 +144,30 @@ real_mount_rootfs (shim_host *h, container *c, Containerd__Types__Mount **mounts
     {
       Containerd__Types__Mount *m = mounts[i];
       unsigned long flags = 0;
-      char data[4096] = "";
+      const char *lower = NULL;
       size_t dl = 0;
+      for (size_t k = 0; k < m->n_options; k++)
+        dl += strlen (m->options[k]) + 1;
+      cleanup_free char *data = sc_xmalloc (dl + 1);
+      dl = 0;
+      data[0] = '\0';
       for (size_t k = 0; k < m->n_options; k++)
         {
           bool clear, known;
           unsigned long f = mount_flag (m->options[k], &clear, &known);
           if (known)
             flags = clear ? flags & ~f : flags | f;
-          else if (dl + strlen (m->options[k]) + 2 < sizeof (data))
-            dl += (size_t) snprintf (data + dl, sizeof (data) - dl, "%s%s", dl ? "," : "",
-                                     m->options[k]);
+          else if (strncmp (m->options[k], "lowerdir=", 9) == 0 && lower == NULL)
+            lower = m->options[k] + 9; /* last, below: it may be made shorter */
           else
-            {
-              rc = sc_error_make (err, 0, "mount %zu: options too long", i);
-            }
+            dl += (size_t) sprintf (data + dl, "%s%s", dl ? "," : "", m->options[k]);
         }
-      if (rc < 0)
-        break;
       const char *type = (flags & MS_BIND) ? NULL : m->type;
-      if (mount (m->source, target, type, flags, dl ? data : NULL) < 0)
+      if (fault ("overlay-readonly") && type && strcmp (type, "overlay") == 0)
+        flags |= MS_RDONLY; /* test build: the writable layer is not */
+      if (mount_one (m->source, target, type, flags, data, lower, err) < 0)
         {
-          rc = sc_error_make (err, errno, "mount %s (%s) on %s", m->source, m->type, target);
+          rc = sc_error_wrap (err, "mount %s (%s) on %s", m->source, m->type, target);
           break;
         }
       c->mounts++;
