@@ -4,7 +4,8 @@
  *     Delete -> Shutdown -> `delete` binary (median of N), and bare
  *     `runc run` of the same bundle for reference.
  * Prints figures; asserts nothing about them.
- *   bench_shim [--runs N] [--ref PATH] [--go PATH] [--steps] */
+ *   - with --per-task: RSS of one shim group's daemon with 1, 10 and 100 running tasks
+ *   bench_shim [--runs N] [--ref PATH] [--go PATH] [--steps] [--per-task] */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -186,26 +187,39 @@ bare_runc (sc_env *env, const char *id, const char *rootfs, const char *runc_roo
   return ms;
 }
 
+/* RSS/PSS/threads of the daemon of one shim group serving n running
+ * tasks (sleep), all created and started through one connection */
 static mem
-idle_memory (sc_env *env, const char *shim, const char *rootfs, const char *id)
+idle_memory (sc_env *env, const char *shim, const char *rootfs, const char *prefix, int n)
 {
   static const char *const args[] = { "sleep", "3600", NULL };
   mem m = { -1, -1, -1 };
-  char *b = make_bundle (env, id, rootfs, args);
-  sc_shim *s = launch (env, shim, id, b);
+  char **bundles = calloc ((size_t) n, sizeof (char *));
+  char id[64];
+  sc_shim *s = NULL;
   sc_rpc_result r = { 0 };
-  if (s == NULL)
-    goto out;
-  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
-  cr.id = (char *) id;
-  cr.bundle = b;
-  Containerd__Task__V2__StartRequest sr = CONTAINERD__TASK__V2__START_REQUEST__INIT;
-  sr.id = (char *) id;
+  int made = 0;
+  for (int i = 0; i < n; i++)
+    {
+      snprintf (id, sizeof (id), "%s-%d", prefix, i);
+      bundles[i] = make_bundle (env, id, rootfs, args);
+      if (i == 0 && (s = launch (env, shim, id, bundles[0])) == NULL)
+        goto out;
+      Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+      cr.id = id;
+      cr.bundle = bundles[i];
+      Containerd__Task__V2__StartRequest sr = CONTAINERD__TASK__V2__START_REQUEST__INIT;
+      sr.id = id;
+      if (rpc (s, "Create", &cr.base, &r))
+        goto out;
+      made++;
+      if (rpc (s, "Start", &sr.base, &r))
+        goto out;
+    }
+  snprintf (id, sizeof (id), "%s-0", prefix);
   Containerd__Task__V2__ConnectRequest cq = CONTAINERD__TASK__V2__CONNECT_REQUEST__INIT;
-  cq.id = (char *) id;
+  cq.id = id;
   Containerd__Task__V2__ConnectResponse *cres = NULL;
-  if (rpc (s, "Create", &cr.base, &r) || rpc (s, "Start", &sr.base, &r))
-    goto out;
   if (sc_task_call (&s->task, "Connect", &cq.base, (ProtobufCMessage **) &cres, &r) == 0)
     {
       sc_shim_track (s, (pid_t) cres->shim_pid);
@@ -219,22 +233,34 @@ idle_memory (sc_env *env, const char *shim, const char *rootfs, const char *id)
   m.pss_kb = field_kb (path, "Pss:");
   snprintf (path, sizeof (path), "/proc/%d/status", (int) s->daemon_pid);
   m.threads = field_kb (path, "Threads:");
-  Containerd__Task__V2__KillRequest kr = CONTAINERD__TASK__V2__KILL_REQUEST__INIT;
-  kr.id = (char *) id;
-  kr.signal = SIGKILL;
-  Containerd__Task__V2__WaitRequest wr = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
-  wr.id = (char *) id;
-  Containerd__Task__V2__DeleteRequest dr = CONTAINERD__TASK__V2__DELETE_REQUEST__INIT;
-  dr.id = (char *) id;
-  rpc (s, "Kill", &kr.base, &r);
-  rpc (s, "Wait", &wr.base, &r);
-  rpc (s, "Delete", &dr.base, &r);
-  sc_shim_shutdown (s, 5000);
-  sc_shim_delete (s, NULL, NULL, NULL);
 out:
+  for (int i = 0; s && i < made; i++)
+    {
+      snprintf (id, sizeof (id), "%s-%d", prefix, i);
+      Containerd__Task__V2__KillRequest kr = CONTAINERD__TASK__V2__KILL_REQUEST__INIT;
+      kr.id = id;
+      kr.signal = SIGKILL;
+      Containerd__Task__V2__WaitRequest wr = CONTAINERD__TASK__V2__WAIT_REQUEST__INIT;
+      wr.id = id;
+      Containerd__Task__V2__DeleteRequest dr = CONTAINERD__TASK__V2__DELETE_REQUEST__INIT;
+      dr.id = id;
+      rpc (s, "Kill", &kr.base, &r);
+      rpc (s, "Wait", &wr.base, &r);
+      rpc (s, "Delete", &dr.base, &r);
+    }
+  if (s)
+    {
+      sc_shim_shutdown (s, 5000);
+      sc_shim_delete (s, NULL, NULL, NULL);
+    }
   sc_shim_free (s);
-  sc_remove_tree (b, NULL);
-  free (b);
+  for (int i = 0; i < n; i++)
+    if (bundles[i])
+      {
+        sc_remove_tree (bundles[i], NULL);
+        free (bundles[i]);
+      }
+  free (bundles);
   return m;
 }
 
@@ -242,13 +268,14 @@ int
 main (int argc, char **argv)
 {
   int runs = 50;
-  bool steps = false;
+  bool steps = false, per_task = false;
   const char *ref = "build/bin/containerd-shim-ref-v1";
   const char *go = "/usr/bin/containerd-shim-runc-v2";
   static const struct option lo[] = { { "runs", required_argument, NULL, 'n' },
                                       { "ref", required_argument, NULL, 'r' },
                                       { "go", required_argument, NULL, 'g' },
                                       { "steps", no_argument, NULL, 's' },
+                                      { "per-task", no_argument, NULL, 't' },
                                       { NULL, 0, NULL, 0 } };
   int c;
   while ((c = getopt_long (argc, argv, "", lo, NULL)) != -1)
@@ -266,8 +293,11 @@ main (int argc, char **argv)
       case 's':
         steps = true;
         break;
+      case 't':
+        per_task = true;
+        break;
       default:
-        fprintf (stderr, "usage: bench_shim [--runs N] [--ref PATH] [--go PATH] [--steps]\n");
+        fprintf (stderr, "usage: bench_shim [--runs N] [--ref PATH] [--go PATH] [--steps] [--per-task]\n");
         return 2;
       }
   if (runs < 5)
@@ -294,7 +324,17 @@ main (int argc, char **argv)
   double med[3] = { 0 };
   int ok[3] = { 0 };
   for (int k = 0; k < 2; k++)
-    m[k] = idle_memory (&env, bins[k], rootfs, k ? "memgo" : "memref");
+    m[k] = idle_memory (&env, bins[k], rootfs, k ? "memgo" : "memref", 1);
+  /* per-task cost: one shim group with 10 and 100 running tasks */
+  static const int group_sizes[] = { 10, 100 };
+  mem g[2][2];
+  for (int t = 0; per_task && t < 2; t++)
+    for (int k = 0; k < 2; k++)
+      {
+        char prefix[32];
+        snprintf (prefix, sizeof (prefix), "%s%d", k ? "grpgo" : "grpref", group_sizes[t]);
+        g[t][k] = idle_memory (&env, bins[k], rootfs, prefix, group_sizes[t]);
+      }
   for (int k = 0; k < 2; k++)
     for (int p = 0; p < PHASES; p++)
       phase_ms[k][p] = calloc ((size_t) runs, sizeof (double));
@@ -331,6 +371,20 @@ main (int argc, char **argv)
     printf ("\nratios ref/Go: RSS %.2f, PSS %.2f, lifecycle %.2f; ref lifecycle - bare runc run: %+.1f ms\n",
             (double) m[0].rss_kb / m[1].rss_kb, (double) m[0].pss_kb / m[1].pss_kb, med[0] / med[1],
             med[0] - med[2]);
+  if (per_task)
+    {
+      printf ("\nRSS of one shim group's daemon by running tasks, KiB (PSS in brackets):\n\n"
+              "| %-30s | %15s | %15s | %15s | %12s |\n|--------------------------------|-----------------|"
+              "-----------------|-----------------|--------------|\n",
+              "", "1 task", "10 tasks", "100 tasks", "per task");
+      for (int k = 0; k < 2; k++)
+        printf ("| %-30s | %6ld [%6ld] | %6ld [%6ld] | %6ld [%6ld] | %8.1f KiB |\n", names[k], m[k].rss_kb,
+                m[k].pss_kb, g[0][k].rss_kb, g[0][k].pss_kb, g[1][k].rss_kb, g[1][k].pss_kb,
+                (g[1][k].rss_kb - m[k].rss_kb) / 99.0);
+      printf ("\nratios ref/Go (RSS): 1 task %.2f, 10 tasks %.2f, 100 tasks %.2f\n",
+              (double) m[0].rss_kb / m[1].rss_kb, (double) g[0][0].rss_kb / g[0][1].rss_kb,
+              (double) g[1][0].rss_kb / g[1][1].rss_kb);
+    }
   if (steps)
     {
       printf ("\nmedian per phase, ms (as the client sees it):\n\n| %-14s | %9s | %9s |\n|----------------|-----------|-----------|\n",
