@@ -158,6 +158,9 @@
   X (exec_kill_exited_notfound, "exec.kill-exited-notfound", SC_COMPAT, 0,                        \
      "Kill of an exited exec answers NotFound, as the runc shim does",                             \
      "containerd v1.7.24 pkg/process/exec.go (kill: process already finished); docs/shim-behaviour.md#kill") \
+  X (exec_background_child_holds_stdout, "exec.background-child-holds-stdout", SC_MUST, 0,       \
+     "an exec whose background child keeps its stdout open still gets its exit, and Delete does not wait for the child", \
+     "containerd v1.7.24 pkg/process/exec.go (delete waits for the copies with a timeout); docs/shim-behaviour.md#delete") \
   X (exec_large_argument, "exec.large-argument", SC_MUST, 0, "a 20,000-character exec argument arrives", \
      "TestContainerLargeExecArgs (containerd v1.7.24 integration/client/container_test.go)")       \
   X (exec_terminal, "exec.terminal", SC_MUST, 0, "an exec with a terminal gets a pty stream",      \
@@ -265,6 +268,9 @@
      "ResizePty of a task without a terminal succeeds", "TestTaskResize (containerd v1.7.24 integration/client/container_test.go)") \
   X (io_output_drained_before_delete, "io.output-drained-before-delete", SC_MUST, 0,               \
      "all output is in the FIFO when Delete returns", "docs/shim-behaviour.md#delete, #stdio")     \
+  X (io_stdout_reader_reopens, "io.stdout-reader-reopens", SC_MUST, 0,                           \
+     "the stdout FIFO's reader goes away and comes back: output goes on to the end, the shim lives", \
+     "TestDaemonReconnectsToShimIOPipesOnRestart (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#stdio") \
   X (io_binary_logger, "io.binary-logger", SC_SHOULD, 0,                                         \
      "a binary:// logger gets stdout on fd 3, stderr on fd 4, the query as arguments, the id and namespace", \
      "containerd v1.7.24 runtime/v2/README.md \"Logging\"; containerd v1.7.24 pkg/process/io_util.go (NewBinaryCmd); docs/shim-behaviour.md#loggers") \

@@ -1,5 +1,6 @@
 /* Conformance cases: io, state/control, ttrpc robustness. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include "ttrpc/ttrpc.pb-c.h"
 
 static const char *const SLEEP[] = { "sleep", "3600", NULL };
+
+static void still_alive (sc_t *t, const char *after);
 
 /* a task with the given args and FIFOs, created and started */
 static void
@@ -271,6 +274,35 @@ CASE (io_output_drained_before_delete)
           before, during, d->len - before - during, d->len, total);
   T_REQUIRE (t, d->len == total && memcmp (d->buf + total - 10, "last-line\n", 10) == 0,
              "Delete answered with %zu of %zu bytes of the task's output not yet in the FIFO", total - d->len, total);
+  t_io_close (&io);
+}
+
+CASE (io_stdout_reader_reopens)
+{
+  /* the client's stdout reader goes away mid-stream and comes back (a
+   * containerd restart does this): the shim must not die of SIGPIPE, the
+   * task must not block or die, and output goes on to the end */
+  static const char *const a[] = { "sh", "-c", "i=0; while [ $i -lt 300 ]; do echo line$i; i=$((i+1)); sleep 0.01; done", NULL };
+  sc_io io;
+  io_task (t, a, false, true, false, &io);
+  start (t);
+  char first[256];
+  struct pollfd pf = { io.out_fd, POLLIN, 0 };
+  T_REQUIRE (t, poll (&pf, 1, (int) t_ms (t, 5000)) == 1, "no output within 5 s");
+  ssize_t n = read (io.out_fd, first, sizeof (first) - 1);
+  first[n > 0 ? n : 0] = '\0';
+  close (io.out_fd); /* the reader goes away... */
+  io.out_fd = -1;
+  sc_loop_run_once (t->env.loop, t_ms (t, 500)); /* ...while the task keeps writing */
+  io.out_fd = open (io.out, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* and comes back */
+  T_REQUIRE (t, io.out_fd >= 0, "cannot reopen %s", io.out);
+  char *rest = t_keep_str (t, t_io_read (t, io.out_fd, 15000, NULL));
+  uint32_t st = wait_c1 (t);
+  size_t rl = strlen (rest);
+  t_note (t, "first read \"%.20s...\", %zu bytes after the reader came back, exit %u", first, rl, st);
+  T_REQUIRE (t, rl >= 8 && strcmp (rest + rl - 8, "line299\n") == 0, "the output after the reader came back does not end with line299");
+  T_EQ (t, st, 0);
+  still_alive (t, "its stdout reader went away and came back");
   t_io_close (&io);
 }
 

@@ -273,6 +273,26 @@ CASE (exec_kill_exited_notfound)
              sc_code_name (code));
 }
 
+CASE (exec_background_child_holds_stdout)
+{
+  /* the exec exits, a child it left in the background keeps its stdout
+   * open: the exec's exit still arrives, and Delete does not wait for the
+   * child */
+  t_running (t, "c1", SLEEP);
+  static const char *const a[] = { "sh", "-c", "sleep 30 & echo started", NULL };
+  sc_io io;
+  started_exec (t, "e1", a, &io);
+  sc_waiter *w = t_wait_async (t, "c1", "e1");
+  T_REQUIRE (t, t_wait_for (t, w, 5000), "the exec's Wait did not answer within 5 s of its exit");
+  int64_t t0 = sc_now_mono_ns ();
+  T_OK (t, t_delete (t, "c1", "e1", NULL, NULL), "exec Delete");
+  double ms = (sc_now_mono_ns () - t0) / 1e6;
+  t_note (t, "exec exit %u; its Delete took %.0f ms with the background child still holding stdout", w->status, ms);
+  t_io_close (&io);
+  T_EQ (t, w->status, 0);
+  T_REQUIRE (t, ms < 10000, "exec Delete waited %.0f ms for a child's stdout", ms);
+}
+
 CASE (exec_large_argument)
 {
   t_running (t, "c1", SLEEP);

@@ -139,7 +139,7 @@ serve (const shim_flags *f)
   daemon_state d = { 0 };
   shim_logging.ns = f->ns;
   shim_logging.id = f->id;
-  signal (SIGPIPE, SIG_IGN);
+  signal (SIGPIPE, fault ("fifo-wronly-sigpipe") ? SIG_DFL : SIG_IGN);
   log_to_fifo ();
   if (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
     shim_log ("warning", "cannot become a child subreaper: %s", strerror (errno));

@@ -398,7 +398,9 @@ stdio_prepare (stdio_env *env, process *p, int child_fds[3], char **console_path
             io->stdin_closer = open (path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         }
       else
-        io->fifo[i] = open (path, (S_ISFIFO (st.st_mode) ? O_RDWR : O_WRONLY) | O_NONBLOCK | O_CLOEXEC);
+        io->fifo[i] = open (path,
+                            (S_ISFIFO (st.st_mode) && !fault ("fifo-wronly-sigpipe") ? O_RDWR : O_WRONLY) | O_NONBLOCK
+                              | O_CLOEXEC);
       if (io->fifo[i] < 0)
         {
           return sc_error_make (err, errno, "open %s", path);

@@ -262,6 +262,8 @@ h_delete (rpc_ctx *x)
   Containerd__Task__V2__DeleteResponse resp;
   Google__Protobuf__Timestamp ts;
   process_delete_response (&resp, &ts, p, started);
+  if (fault ("exec-delete-waits-io"))
+    usleep (12000000); /* test build: as if Delete waited for the exec's stdout to end */
   sc_ttrpc_call_reply_msg (call, &resp.base);
   /* its output is already out; give the copies up to 2 s to finish */
   HOST (x->s->host, stdio_when_drained, p, 2000, exec_delete_drained, p);
