@@ -1,4 +1,5 @@
 /* Conformance cases: bootstrap, create, start, signal. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "cases.h"
+#include "containerd/runc/options.pb-c.h"
 #include "containerd/runc/runctypes.pb-c.h"
 #include "containerd/types/introspection.pb-c.h"
 #include "bundle.h"
@@ -507,6 +509,113 @@ CASE (bootstrap_reconnect_after_restart)
   T_OK (t, t_wait (t, "c1", NULL, &st, NULL, NULL), "Wait on the new connection");
   T_EQ (t, st, 137);
   T_REQUIRE (t, t_event (t, "/tasks/exit", "c1", "c1", 5000) != NULL, "no TaskExit after the reconnect");
+}
+
+/* the cgroup directories a case made, removed when it ends (after its shim) */
+typedef struct made_cgroups
+{
+  char *dirs[32];
+  int n;
+} made_cgroups;
+
+static void
+made_cgroups_free (void *p)
+{
+  made_cgroups *m = p;
+  for (int i = m->n - 1; i >= 0; i--)
+    {
+      rmdir (m->dirs[i]);
+      free (m->dirs[i]);
+    }
+  free (m);
+}
+
+/* TestShimInCgroup: runc.v1.Options.shim_cgroup names an existing cgroup;
+ * the shim's daemon must be in it */
+CASE (bootstrap_shim_cgroup)
+{
+  char *path = t_keep_str (t, sc_xasprintf ("/%s-shim", t->env.ns));
+  made_cgroups *m = t_keep (t, sc_xcalloc (1, sizeof (*m)), made_cgroups_free);
+  /* the cgroup in every hierarchy (every v1 controller, and the unified
+   * one), as containerd's test makes it */
+  DIR *d = opendir ("/sys/fs/cgroup");
+  struct dirent *e;
+  char probe[512];
+  snprintf (probe, sizeof (probe), "/sys/fs/cgroup/cgroup.procs");
+  if (access (probe, F_OK) == 0)
+    {
+      m->dirs[m->n] = sc_xasprintf ("/sys/fs/cgroup%s", path);
+      if (mkdir (m->dirs[m->n], 0755) == 0)
+        m->n++;
+      else
+        free (m->dirs[m->n]);
+    }
+  while (d && (e = readdir (d)) != NULL && m->n < 32)
+    {
+      if (e->d_name[0] == '.')
+        continue;
+      snprintf (probe, sizeof (probe), "/sys/fs/cgroup/%s/cgroup.procs", e->d_name);
+      struct stat st;
+      if (lstat (probe, &st) < 0)
+        continue;
+      m->dirs[m->n] = sc_xasprintf ("/sys/fs/cgroup/%s%s", e->d_name, path);
+      if (mkdir (m->dirs[m->n], 0755) < 0)
+        {
+          free (m->dirs[m->n]);
+          continue;
+        }
+      /* a v1 cpuset takes no process until it has cpus and mems (as
+       * containerd's cgroups library does, from the parent) */
+      static const char *const inherit[] = { "cpuset.cpus", "cpuset.mems" };
+      for (int k = 0; k < 2; k++)
+        {
+          char from[512], to[1024];
+          snprintf (from, sizeof (from), "/sys/fs/cgroup/%s/%s", e->d_name, inherit[k]);
+          snprintf (to, sizeof (to), "%s/%s", m->dirs[m->n], inherit[k]);
+          char *v = t_read_file (t, from);
+          if (v && access (to, F_OK) == 0)
+            t_write_file (t, to, v, 0644);
+        }
+      m->n++;
+    }
+  if (d)
+    closedir (d);
+  T_REQUIRE (t, m->n > 0, "cannot make the cgroup %s in any hierarchy", path);
+  Containerd__Runc__V1__Options o = CONTAINERD__RUNC__V1__OPTIONS__INIT;
+  o.binary_name = (char *) (t->cfg->runtime_binary ? t->cfg->runtime_binary : "");
+  o.shim_cgroup = path;
+  Google__Protobuf__Any any;
+  sc_any_pack (&any, &o.base);
+  t_create_with_options (t, "c1", NULL, &any, "Create with options.shim_cgroup");
+  pid_t daemon = t->shim->daemon_pid;
+  T_REQUIRE (t, daemon > 0, "no serving daemon identified");
+  char cgf[64];
+  snprintf (cgf, sizeof (cgf), "/proc/%d/cgroup", (int) daemon);
+  char *cg = t_read_file (t, cgf);
+  T_REQUIRE (t, cg != NULL, "cannot read %s", cgf);
+  /* where containerd's test looks: the devices controller on a cgroup v1
+   * host, the unified hierarchy on a cgroup v2 one */
+  bool v2host = access ("/sys/fs/cgroup/cgroup.procs", F_OK) == 0;
+  char *want = t_keep_str (t, sc_xasprintf (v2host ? "0::%s\n" : ":devices:%s\n", path));
+  int in = 0, lines = 0;
+  for (char *l = cg; *l;)
+    {
+      size_t len = strcspn (l, "\n");
+      char *colon = memchr (l, ':', len);
+      colon = colon ? memchr (colon + 1, ':', len - (size_t) (colon + 1 - l)) : NULL;
+      if (colon)
+        {
+          lines++;
+          size_t pl = len - (size_t) (colon + 1 - l);
+          in += pl == strlen (path) && strncmp (colon + 1, path, pl) == 0;
+        }
+      l += len + (l[len] == '\n');
+    }
+  bool where = strstr (cg, want) != NULL;
+  t_note (t, "the daemon (pid %d) is in %s in %d of its %d hierarchies (%s: %s)", (int) daemon, path, in, lines,
+          v2host ? "unified" : "devices", where ? "yes" : "no");
+  T_REQUIRE (t, where, "the shim's daemon is not in the shim_cgroup %s (%s hierarchy)", path,
+             v2host ? "unified" : "devices");
 }
 
 CASE (bootstrap_log_fifo_written)

@@ -139,6 +139,7 @@ static const struct
   { "exec.pids-with-details", "runc" },
   { "exec.after-init-exit-rejected", "runc" },
   { "signal.kill-after-runtime-deleted", "runc" },
+  { "bootstrap.shim-cgroup", "runc" },
   { "control.update-resources", "host-cgroups" },
   { "exit.oom-event", "oom" },
   { "exit.oom-before-exit", "oom" },

@@ -239,11 +239,13 @@ apply_oom_score (pid_t child)
 static int
 apply_shim_cgroup (pid_t child, const char *cg, char **errmsg)
 {
-  if (cg == NULL || *cg == '\0')
+  if (cg == NULL || *cg == '\0' || fault ("ignore-shim-cgroup"))
     return 0;
   char pid[16];
   int n = snprintf (pid, sizeof (pid), "%d", (int) child);
   int done = 0;
+  /* the unified hierarchy at the root (cgroup v2), then every hierarchy
+   * mounted under it (cgroup v1 controllers, a hybrid host's "unified") */
   char *v2 = sc_xasprintf ("/sys/fs/cgroup/%s/cgroup.procs", cg);
   int fd = open (v2, O_WRONLY | O_CLOEXEC);
   if (fd >= 0)
@@ -252,11 +254,13 @@ apply_shim_cgroup (pid_t child, const char *cg, char **errmsg)
       close (fd);
     }
   free (v2);
-  static const char *const ctrls[] = { "cpu,cpuacct", "memory", "pids", "blkio", "devices",
-                                       "freezer", "cpuset", "systemd", NULL };
-  for (int i = 0; ctrls[i]; i++)
+  DIR *dir = opendir ("/sys/fs/cgroup");
+  struct dirent *e;
+  while (dir && (e = readdir (dir)) != NULL)
     {
-      char *p = sc_xasprintf ("/sys/fs/cgroup/%s/%s/cgroup.procs", ctrls[i], cg);
+      if (e->d_name[0] == '.' || e->d_type == DT_LNK) /* cpu -> cpu,cpuacct: once */
+        continue;
+      char *p = sc_xasprintf ("/sys/fs/cgroup/%s/%s/cgroup.procs", e->d_name, cg);
       fd = open (p, O_WRONLY | O_CLOEXEC);
       if (fd >= 0)
         {
@@ -265,6 +269,8 @@ apply_shim_cgroup (pid_t child, const char *cg, char **errmsg)
         }
       free (p);
     }
+  if (dir)
+    closedir (dir);
   if (done == 0)
     {
       *errmsg = sc_xasprintf ("shim_cgroup %s: no such cgroup", cg);

@@ -7,6 +7,7 @@
  *               no-log socket-left-behind leak-child
  *               bootstrap-plain-answer ignore-socket-dir no-info no-task-v3 (containerd 2.x)
  *               delete-empty address-file-wrong exit-on-disconnect delete-whole-group
+ *               ignore-shim-cgroup
  *   replies:    (the reply filter below, installed on the server: they change
  *               what a reply says and nothing else)
  *               connect-wrong-pid connect-pid=N|parent state-wrong-pid state-wrong-status
