@@ -16,6 +16,7 @@
 
 #include "fault.h"
 #include "ids.h"
+#include "log.h"
 #include "logger.h"
 #include "procio.h"
 
@@ -48,7 +49,7 @@ typedef struct copy
 } copy;
 
 #define PTY_RETRY_MS 5
-#define PTY_QUIET_ROUNDS 4
+#define PTY_QUIET_ROUNDS 20 /* 100 ms: a loaded machine may push the last writes late */
 
 struct stdio
 {
@@ -179,6 +180,8 @@ on_dst (sc_watch *w, uint32_t ev)
       if (n < 0 && (errno == EAGAIN || errno == EINTR))
         break;
       /* the reader is gone: drop what we have, keep draining the source */
+      shim_log ("warning", "output of %s: the reader went away (%s): %zu bytes dropped", c->owner->p->id,
+                strerror (errno), c->len - c->off);
       c->off = c->len;
       break;
     }
@@ -567,6 +570,7 @@ static void
 drain_timeout (sc_timer *t)
 {
   stdio *io = t->data;
+  shim_log ("warning", "output of %s not drained in time: what is left is dropped", io->p->id);
   void (*cb) (void *) = io->drained_cb;
   io->drained_cb = NULL;
   if (cb)
