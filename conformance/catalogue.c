@@ -41,6 +41,15 @@ static const versioned versions[] = {
 };
 #undef ALL
 
+const sc_case *
+sc_case_find (const char *id)
+{
+  for (int k = 0; k < sc_catalogue_len; k++)
+    if (strcmp (sc_catalogue[k].id, id) == 0)
+      return &sc_catalogue[k];
+  return NULL;
+}
+
 bool
 sc_case_versioned (const sc_case *c)
 {
@@ -190,10 +199,7 @@ sc_catalogue_selfcheck (char **why)
   bool ok = true;
   for (size_t i = 0; ok && i < sizeof (case_tags) / sizeof (case_tags[0]); i++)
     {
-      bool found = false;
-      for (int k = 0; k < sc_catalogue_len; k++)
-        found = found || strcmp (sc_catalogue[k].id, case_tags[i].id) == 0;
-      if (!found)
+      if (sc_case_find (case_tags[i].id) == NULL)
         {
           ok = false;
           snprintf (selfcheck_buf, sizeof (selfcheck_buf), "capability tags name an unknown case %s", case_tags[i].id);
@@ -209,10 +215,7 @@ sc_catalogue_selfcheck (char **why)
     }
   for (size_t i = 0; ok && i < sizeof (versions) / sizeof (versions[0]); i++)
     {
-      bool found = false;
-      for (int k = 0; k < sc_catalogue_len; k++)
-        found = found || strcmp (sc_catalogue[k].id, versions[i].id) == 0;
-      if (!found)
+      if (sc_case_find (versions[i].id) == NULL)
         {
           ok = false;
           snprintf (selfcheck_buf, sizeof (selfcheck_buf), "the version table names an unknown case %s", versions[i].id);

@@ -40,6 +40,8 @@ typedef struct sc_case
 
 extern const sc_case sc_catalogue[];
 extern const int sc_catalogue_len;
+/* the case with this id, or NULL */
+const sc_case *sc_case_find (const char *id);
 /* "bootstrap" from "bootstrap.start-prints-one-address" into a static buffer */
 const char *sc_case_group (const sc_case *c);
 /* Version-sensitive cases (catalogue.c says which, and why): what a shim

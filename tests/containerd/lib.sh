@@ -34,11 +34,7 @@ cleanup() {
     for id in $(c task ls -q 2>/dev/null); do c task delete -f "$id" >/dev/null 2>&1; done
     for id in $(c containers ls -q 2>/dev/null); do c containers delete "$id" >/dev/null 2>&1; done
   fi
-  if [ -n "$CPID" ]; then
-    kill "$CPID" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$CPID" 2>/dev/null
-  fi
+  [ -n "$CPID" ] && stop_pid "$CPID" 50
   for p in $(pgrep -f -- "-namespace $NS " 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
   grep -o " $T[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf "$T"
@@ -62,12 +58,17 @@ run_containerd() {
   ctr_ version >/dev/null 2>&1
 }
 
+# stop_pid PID TENTHS: SIGTERM, up to TENTHS tenths of a second, then SIGKILL; reaped
+stop_pid() {
+  kill "$1" 2>/dev/null
+  for _ in $(seq "$2"); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$1" 2>/dev/null && kill -9 "$1"
+  wait "$1" 2>/dev/null
+}
+
 # stops the daemon by pid (its shims live on, as in a containerd restart)
 stop_containerd() {
-  kill "$CPID" 2>/dev/null
-  for _ in $(seq 100); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$CPID" 2>/dev/null && kill -9 "$CPID"
-  wait "$CPID" 2>/dev/null
+  stop_pid "$CPID" 100
   CPID=
 }
 

@@ -44,10 +44,7 @@ run_dockerd() {
 
 stop_dockerd() {
   [ -n "$DPID" ] || return 0
-  kill "$DPID" 2>/dev/null
-  for _ in $(seq 150); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$DPID" 2>/dev/null && kill -9 "$DPID"
-  wait "$DPID" 2>/dev/null
+  stop_pid "$DPID" 150
   DPID=
 }
 
