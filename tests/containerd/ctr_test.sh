@@ -145,11 +145,13 @@ expect "binary:// logger: CONTAINER_ID, CONTAINER_NAMESPACE and the query's argu
 
 # --- tty execs with large output: every byte of the tail arrives --------------
 # (ctr task exec -t wants a terminal: script(1) gives it one.  The tty echoes a
-# NUL that ctr writes to the exec's input as "^@": not output, dropped here.)
+# NUL that ctr writes to the exec's input as "^@": not output, dropped here.
+# timeout runs in the foreground process group: ctr puts the tty into raw mode,
+# which a background group is stopped for with SIGTTOU where that is not ignored.)
 ctr_ run "${FIFO[@]}" -d "${RT[@]}" "$IMG" ttysvc sleep 3600 >/dev/null 2>&1
 short=0 runs=10
 for i in $(seq $runs); do
-  script -qec "timeout -k 5 60 $CTR -a $T/c.sock -n $NS task exec --fifo-dir $T/fifo -t --exec-id tty$i ttysvc seq 1 200000" \
+  script -qec "timeout --foreground -k 5 30 $CTR -a $T/c.sock -n $NS task exec --fifo-dir $T/fifo -t --exec-id tty$i ttysvc seq 1 200000" \
     /dev/null >"$T/tty-out" 2>&1 </dev/null
   tr -d '\r' <"$T/tty-out" | sed 's/\^@//g' >"$T/tty-lines"
   # every number from 1 to 200000, in order, nothing else

@@ -26,6 +26,7 @@ expect() { # name, condition exit status, detail
 }
 
 cleanup() {
+  [ -n "${WATCHDOG:-}" ] && kill "$WATCHDOG" 2>/dev/null
   # tasks first (as a user would), then the daemon by pid, then our leftovers
   if [ -n "$CPID" ] && kill -0 "$CPID" 2>/dev/null; then
     c() { timeout -k 2 10 "$CTR" -a "$T/c.sock" -n "$NS" "$@"; }
@@ -44,6 +45,23 @@ cleanup() {
   true
 }
 trap cleanup EXIT
+# ctest ends a test past its TIMEOUT with SIGKILL, and no trap runs then: a
+# watchdog ends us first (SC_TEST_DEADLINE seconds, below ctest's 300), so the
+# cleanup above still runs.  The running step is killed too, or bash would only
+# act on the signal when that step returns.
+SC_TEST_DEADLINE=${SC_TEST_DEADLINE:-240}
+deadline_hit() {
+  trap - TERM
+  echo "not ok - the test ran past its ${SC_TEST_DEADLINE} s deadline (cleaned up)"
+  exit 1
+}
+trap deadline_hit TERM
+( trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+  sleep "$SC_TEST_DEADLINE" & sp=$!; wait "$sp"
+  kill -TERM $$ 2>/dev/null
+  for p in $(pgrep -P $$); do [ "$p" != "$BASHPID" ] && pkill -TERM -P "$p"; kill -TERM "$p"; done
+) 2>/dev/null &
+WATCHDOG=$!
 
 ctr_() { timeout -k 5 60 "$CTR" -a "$T/c.sock" -n "$NS" "$@"; }
 # ctr keeps a task's stdio fifos in /run/containerd/fifo unless told otherwise,
