@@ -530,57 +530,72 @@ made_cgroups_free (void *p)
   free (m);
 }
 
+/* mkdir of HIER/<ns> (when new) and HIER/<ns>/shim, recorded in M for
+ * removal; a v1 cpuset takes no process until it has cpus and mems, copied
+ * from the parent at each level (as containerd's cgroups library does) */
+static int
+make_cgroup_pair (sc_t *t, made_cgroups *m, const char *hier, const char *path)
+{
+  char *leaf = sc_xasprintf ("%s%s", hier, path);
+  char *parent = t_keep_str (t, sc_xstrdup (leaf));
+  *strrchr (parent, '/') = '\0';
+  if (mkdir (parent, 0755) == 0)
+    m->dirs[m->n++] = sc_xstrdup (parent);
+  else if (errno != EEXIST)
+    {
+      free (leaf);
+      return 0;
+    }
+  if (mkdir (leaf, 0755) < 0)
+    {
+      free (leaf);
+      return 0;
+    }
+  m->dirs[m->n++] = leaf;
+  static const char *const inherit[] = { "cpuset.cpus", "cpuset.mems" };
+  const char *levels[][2] = { { hier, parent }, { parent, leaf } };
+  for (int l = 0; l < 2; l++)
+    for (int k = 0; k < 2; k++)
+      {
+        char *from = t_keep_str (t, sc_xasprintf ("%s/%s", levels[l][0], inherit[k]));
+        char *to = t_keep_str (t, sc_xasprintf ("%s/%s", levels[l][1], inherit[k]));
+        char *v = access (to, F_OK) == 0 ? t_read_file (t, from) : NULL;
+        char *have = v ? t_read_file (t, to) : NULL;
+        if (v && (!have || strspn (have, " \n") == strlen (have)))
+          t_write_file (t, to, v, 0644);
+      }
+  return 1;
+}
+
 /* TestShimInCgroup: runc.v1.Options.shim_cgroup names an existing cgroup;
  * the shim's daemon must be in it */
 CASE (bootstrap_shim_cgroup)
 {
-  char *path = t_keep_str (t, sc_xasprintf ("/%s-shim", t->env.ns));
+  /* under the run's namespace, which the runner's cleanup removes with all
+   * below it even when this case is killed before its own cleanup */
+  char *path = t_keep_str (t, sc_xasprintf ("/%s/shim", t->env.ns));
   made_cgroups *m = t_keep (t, sc_xcalloc (1, sizeof (*m)), made_cgroups_free);
   /* the cgroup in every hierarchy (every v1 controller, and the unified
    * one), as containerd's test makes it */
   DIR *d = opendir ("/sys/fs/cgroup");
   struct dirent *e;
-  char probe[512];
-  snprintf (probe, sizeof (probe), "/sys/fs/cgroup/cgroup.procs");
-  if (access (probe, F_OK) == 0)
-    {
-      m->dirs[m->n] = sc_xasprintf ("/sys/fs/cgroup%s", path);
-      if (mkdir (m->dirs[m->n], 0755) == 0)
-        m->n++;
-      else
-        free (m->dirs[m->n]);
-    }
-  while (d && (e = readdir (d)) != NULL && m->n < 32)
+  int made = 0;
+  if (access ("/sys/fs/cgroup/cgroup.procs", F_OK) == 0)
+    made += make_cgroup_pair (t, m, "/sys/fs/cgroup", path);
+  while (d && (e = readdir (d)) != NULL && m->n < 30)
     {
       if (e->d_name[0] == '.')
         continue;
-      snprintf (probe, sizeof (probe), "/sys/fs/cgroup/%s/cgroup.procs", e->d_name);
+      char *h = t_keep_str (t, sc_xasprintf ("/sys/fs/cgroup/%s", e->d_name));
+      char *probe = t_keep_str (t, sc_xasprintf ("%s/cgroup.procs", h));
       struct stat st;
       if (lstat (probe, &st) < 0)
         continue;
-      m->dirs[m->n] = sc_xasprintf ("/sys/fs/cgroup/%s%s", e->d_name, path);
-      if (mkdir (m->dirs[m->n], 0755) < 0)
-        {
-          free (m->dirs[m->n]);
-          continue;
-        }
-      /* a v1 cpuset takes no process until it has cpus and mems (as
-       * containerd's cgroups library does, from the parent) */
-      static const char *const inherit[] = { "cpuset.cpus", "cpuset.mems" };
-      for (int k = 0; k < 2; k++)
-        {
-          char from[512], to[1024];
-          snprintf (from, sizeof (from), "/sys/fs/cgroup/%s/%s", e->d_name, inherit[k]);
-          snprintf (to, sizeof (to), "%s/%s", m->dirs[m->n], inherit[k]);
-          char *v = t_read_file (t, from);
-          if (v && access (to, F_OK) == 0)
-            t_write_file (t, to, v, 0644);
-        }
-      m->n++;
+      made += make_cgroup_pair (t, m, h, path);
     }
   if (d)
     closedir (d);
-  T_REQUIRE (t, m->n > 0, "cannot make the cgroup %s in any hierarchy", path);
+  T_REQUIRE (t, made > 0, "cannot make the cgroup %s in any hierarchy", path);
   Containerd__Runc__V1__Options o = CONTAINERD__RUNC__V1__OPTIONS__INIT;
   o.binary_name = (char *) (t->cfg->runtime_binary ? t->cfg->runtime_binary : "");
   o.shim_cgroup = path;

@@ -55,6 +55,26 @@ sc_env_setup_in (sc_env *env, const char *base, const char *ns_prefix, sc_error 
   return 0;
 }
 
+/* a cgroup directory and the cgroups below it, deepest first (a cgroup
+ * filesystem's directories go with rmdir alone); bounded depth, no symlinks */
+static void
+remove_cgroup_tree (const char *path, int depth)
+{
+  DIR *d = depth < 16 ? opendir (path) : NULL;
+  struct dirent *de;
+  while (d && (de = readdir (d)) != NULL)
+    {
+      if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+        continue;
+      char *sub = sc_xasprintf ("%s/%s", path, de->d_name);
+      remove_cgroup_tree (sub, depth + 1);
+      free (sub);
+    }
+  if (d)
+    closedir (d);
+  rmdir (path);
+}
+
 void
 sc_env_cleanup_runtime_state (const char *ns, const char *runtime)
 {
@@ -81,20 +101,22 @@ sc_env_cleanup_runtime_state (const char *ns, const char *runtime)
     closedir (d);
   rmdir (root); /* only once empty */
   free (root);
-  /* the runtime removes /<ns>/<id> cgroups; the per-namespace parents are ours */
+  /* the runtime removes /<ns>/<id> cgroups; the per-namespace parents are
+   * ours, and so is whatever a case or an interrupted task left under them
+   * (emptied cgroups only: rmdir refuses one that still has processes) */
   DIR *cg = opendir ("/sys/fs/cgroup");
   while (cg && (de = readdir (cg)) != NULL)
     {
       if (de->d_name[0] == '.')
         continue;
       char *p = sc_xasprintf ("/sys/fs/cgroup/%s/%s", de->d_name, ns);
-      rmdir (p);
+      remove_cgroup_tree (p, 0);
       free (p);
     }
   if (cg)
     closedir (cg);
   char *unified = sc_xasprintf ("/sys/fs/cgroup/%s", ns);
-  rmdir (unified);
+  remove_cgroup_tree (unified, 0);
   free (unified);
 }
 
