@@ -301,6 +301,9 @@
      "Update applies LinuxResources: the memory limit reads back from the task's cgroup", "TestTaskUpdate (containerd v1.7.24 integration/client/container_linux_test.go)") \
   X (control_stats_decodable, "control.stats-decodable", SC_SHOULD, 0,                             \
      "Stats returns cgroup metrics that decode", "TestContainerMetrics (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#options") \
+  X (control_stats_cgroup_version, "control.stats-cgroup-version", SC_SHOULD, 0,                  \
+     "Stats answers the Metrics of the host's cgroup mode: v2 on a unified host, v1 otherwise",    \
+     "containerd v1.7.24 runtime/v2/runc/task/service.go (Stats); docs/shim-behaviour.md#other-calls") \
   X (control_stats_values, "control.stats-values", SC_SHOULD, 0,                                  \
      "Stats reports the task's memory in use (> 0) and its pids (>= 1)",                          \
      "containerd v1.7.24 cmd/ctr/commands/tasks/metrics.go (what ctr task metrics shows); docs/shim-behaviour.md#other-calls") \

@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cases.h"
 #include "containerd/cgroups/metrics.pb-c.h"
+#include "containerd/cgroups/v2/metrics.pb-c.h"
 #include "frame.h"
 #include "proc.h"
 #include "pb.h"
@@ -572,15 +575,32 @@ CASE (control_update_resources)
 
 /* Stats of a running sleep: the reply's Any (the case's arena) */
 static const Google__Protobuf__Any *
-running_stats (sc_t *t)
+running_stats_pid (sc_t *t, uint32_t *pid)
 {
-  t_running (t, "c1", SLEEP);
+  uint32_t p = t_running (t, "c1", SLEEP);
+  if (pid)
+    *pid = p;
   Containerd__Task__V2__StatsRequest q = CONTAINERD__TASK__V2__STATS_REQUEST__INIT;
   q.id = (char *) "c1";
   Containerd__Task__V2__StatsResponse *r = NULL;
   T_OK (t, t_rpc (t, "Stats", &q.base, (ProtobufCMessage **) &r, NULL), "Stats");
   T_REQUIRE (t, r->stats, "Stats returned no Any");
   return r->stats;
+}
+
+static const Google__Protobuf__Any *
+running_stats (sc_t *t)
+{
+  return running_stats_pid (t, NULL);
+}
+
+/* the host's cgroup mode as containerd sees it: cgroup2 mounted at
+ * /sys/fs/cgroup (unified) or not (v1, hybrid) */
+static bool
+host_unified (void)
+{
+  struct statfs sf;
+  return statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
 CASE (control_stats_decodable)
@@ -600,21 +620,69 @@ CASE (control_stats_decodable)
               (unsigned long long) (m->pids ? m->pids->current : 0),
               (unsigned long long) (m->memory && m->memory->usage ? m->memory->usage->usage : 0));
     }
+  else
+    {
+      Io__Containerd__Cgroups__V2__Metrics *m = io__containerd__cgroups__v2__metrics__unpack (
+        NULL, st->value.len, st->value.data);
+      T_REQUIRE (t, t_keep_pb (t, m), "the v2 Metrics do not decode");
+      t_note (t, "pids.current %llu, memory usage %llu, cpu usage %llu us",
+              (unsigned long long) (m->pids ? m->pids->current : 0),
+              (unsigned long long) (m->memory ? m->memory->usage : 0),
+              (unsigned long long) (m->cpu ? m->cpu->usage_usec : 0));
+    }
+}
+
+/* containerd picks the decoder by the type URL, but CRI and the runc shim
+ * pair each cgroup mode with its own message: v2 fields hold nothing a v1
+ * reader looks for, and the reverse */
+CASE (control_stats_cgroup_version)
+{
+  const Google__Protobuf__Any *st = running_stats (t);
+  const char *type = sc_any_type_name (st->type_url);
+  bool unified = host_unified ();
+  const char *want = unified ? "io.containerd.cgroups.v2.Metrics" : "io.containerd.cgroups.v1.Metrics";
+  t_note (t, "host cgroup mode %s; Stats answered %s", unified ? "unified (v2)" : "v1/hybrid",
+          st->type_url);
+  T_REQUIRE (t, strcmp (type, want) == 0, "Stats answered %s on a %s host: containerd's runc shim answers %s",
+             st->type_url, unified ? "cgroup v2 (unified)" : "cgroup v1", want);
 }
 
 CASE (control_stats_values)
 {
-  const Google__Protobuf__Any *st = running_stats (t);
+  uint32_t pid = 0;
+  const Google__Protobuf__Any *st = running_stats_pid (t, &pid);
   const char *type = sc_any_type_name (st->type_url);
-  if (strcmp (type, "io.containerd.cgroups.v1.Metrics") != 0)
-    t_skip (t, "Stats answered %s; this case reads cgroup v1 metrics", st->type_url);
-  Io__Containerd__Cgroups__V1__Metrics *m
-    = io__containerd__cgroups__v1__metrics__unpack (NULL, st->value.len, st->value.data);
-  T_REQUIRE (t, t_keep_pb (t, m), "the v1 Metrics do not decode");
-  unsigned long long pids = m->pids ? m->pids->current : 0;
-  unsigned long long mem = m->memory && m->memory->usage ? m->memory->usage->usage : 0;
-  t_note (t, "pids.current %llu, memory usage %llu", pids, mem);
-  T_REQUIRE (t, pids >= 1, "Stats says the running task has %llu pids", pids);
+  unsigned long long pids = 0, mem = 0;
+  if (strcmp (type, "io.containerd.cgroups.v1.Metrics") == 0)
+    {
+      Io__Containerd__Cgroups__V1__Metrics *m
+        = io__containerd__cgroups__v1__metrics__unpack (NULL, st->value.len, st->value.data);
+      T_REQUIRE (t, t_keep_pb (t, m), "the v1 Metrics do not decode");
+      pids = m->pids ? m->pids->current : 0;
+      mem = m->memory && m->memory->usage ? m->memory->usage->usage : 0;
+    }
+  else if (strcmp (type, "io.containerd.cgroups.v2.Metrics") == 0)
+    {
+      Io__Containerd__Cgroups__V2__Metrics *m
+        = io__containerd__cgroups__v2__metrics__unpack (NULL, st->value.len, st->value.data);
+      T_REQUIRE (t, t_keep_pb (t, m), "the v2 Metrics do not decode");
+      pids = m->pids ? m->pids->current : 0;
+      mem = m->memory ? m->memory->usage : 0;
+    }
+  else
+    T_REQUIRE (t, false, "unknown stats type %s", st->type_url);
+  t_note (t, "%s: pids.current %llu, memory usage %llu", type, pids, mem);
+  /* judged where the task's cgroup accounts them: a v2 cgroup without the
+   * pids or memory controller has no pids.current or memory.current */
+  if (sc_proc_cgroup_has ((pid_t) pid, "pids", "pids.current", "pids.current"))
+    T_REQUIRE (t, pids >= 1, "Stats says the running task has %llu pids", pids);
+  else
+    t_note (t, "the task's cgroup has no pids controller: pids not judged");
+  if (!sc_proc_cgroup_has ((pid_t) pid, "memory", "memory.usage_in_bytes", "memory.current"))
+    {
+      t_note (t, "the task's cgroup has no memory controller: memory usage not judged");
+      return;
+    }
   T_REQUIRE (t, mem > 0, "Stats says the running task uses %llu bytes of memory", mem);
 }
 

@@ -150,6 +150,7 @@ static const struct
   { "signal.kill-after-runtime-deleted", "runc" },
   { "bootstrap.shim-cgroup", "runc" },
   { "control.update-resources", "host-cgroups" },
+  { "control.stats-cgroup-version", "host-cgroups" },
   { "exit.oom-event", "oom" },
   { "exit.oom-before-exit", "oom" },
   { "exit.init-exit-last", "host-pidns" },

@@ -113,6 +113,8 @@ static struct
   pid_t started[MAX_PROC];
   size_t nstarted;
   bool shutdown;
+  /* every other Stats is answered as on a cgroup v2 host */
+  unsigned stats_n;
 } F;
 
 static const char console_path[] = "/fuzz/console.sock";
@@ -609,6 +611,17 @@ fake_rt_run (shim_host *h, container *c, const char *const *args, const int *chi
     {
       if (init == NULL || !init->alive)
         return complete (cb, data, 1, NULL, "container not running"), 0;
+      if (F.stats_n++ & 1)
+        /* runc's shape on a cgroup v2 host: "max" limits as 2^64-1 */
+        return complete (cb, data, 0,
+                         "{\"type\":\"stats\",\"id\":\"x\",\"data\":{\"cpu\":{\"usage\":{\"total\":7000,"
+                         "\"user\":5000,\"kernel\":2000}},\"memory\":{\"usage\":{\"usage\":4096,"
+                         "\"limit\":18446744073709551615},\"swap\":{\"usage\":4096,\"limit\":"
+                         "18446744073709551615},\"raw\":{\"anon\":1024,\"file\":2048}},\"pids\":{"
+                         "\"current\":2},\"blkio\":{\"ioServiceBytesRecursive\":[{\"major\":8,\"op\":"
+                         "\"Read\",\"value\":512}]},\"hugetlb\":{\"2MB\":{\"failcnt\":0}}}}\n",
+                         NULL),
+               0;
       return complete (cb, data, 0,
                        "{\"type\":\"stats\",\"id\":\"x\",\"data\":{\"cpu\":{\"usage\":{\"total\":7,"
                        "\"percpu\":[3,4]}},\"memory\":{\"usage\":{\"usage\":4096,\"limit\":8192}},"
@@ -829,6 +842,20 @@ fake_unwatch_oom (shim_host *h, container *c)
 {
 }
 
+static bool
+fake_cgroup_unified (shim_host *h)
+{
+  return (F.stats_n & 1) == 0 && F.stats_n > 0;
+}
+
+static int
+fake_memory_events (shim_host *h, container *c, uint64_t out[5])
+{
+  for (int i = 0; i < 5; i++)
+    out[i] = (uint64_t) i;
+  return 0;
+}
+
 static const shim_host_ops fake_ops = {
   .rt_run = fake_rt_run,
   .find_runtime = fake_find_runtime,
@@ -853,6 +880,8 @@ static const shim_host_ops fake_ops = {
   .watch_oom = fake_watch_oom,
   .oom_poll = fake_oom_poll,
   .unwatch_oom = fake_unwatch_oom,
+  .cgroup_unified = fake_cgroup_unified,
+  .memory_events = fake_memory_events,
   .request_shutdown = fake_request_shutdown,
 };
 

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "events.h"
@@ -402,6 +404,22 @@ real_unwatch_oom (shim_host *h, container *c)
   c->oom = NULL;
 }
 
+static bool
+real_cgroup_unified (shim_host *h)
+{
+  (void) h;
+  struct statfs sf;
+  return statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static int
+real_memory_events (shim_host *h, container *c, uint64_t out[5])
+{
+  (void) h;
+  oom_state *st = c->oom;
+  return st ? oom_watch_memory_events (st->w, out) : -1;
+}
+
 static void
 real_request_shutdown (shim_host *h)
 {
@@ -432,6 +450,8 @@ static const shim_host_ops real_ops = {
   .watch_oom = real_watch_oom,
   .oom_poll = real_oom_poll,
   .unwatch_oom = real_unwatch_oom,
+  .cgroup_unified = real_cgroup_unified,
+  .memory_events = real_memory_events,
   .request_shutdown = real_request_shutdown,
 };
 

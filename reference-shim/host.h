@@ -78,6 +78,12 @@ typedef struct shim_host_ops
   void (*watch_oom) (shim_host *h, container *c, pid_t pid);
   void (*oom_poll) (shim_host *h, container *c);
   void (*unwatch_oom) (shim_host *h, container *c);
+  /* true on a unified cgroup v2 host (cgroup2 mounted at /sys/fs/cgroup):
+   * Stats answers v2 Metrics there, as containerd expects */
+  bool (*cgroup_unified) (shim_host *h);
+  /* memory.events of c's cgroup v2 (low, high, max, oom, oom_kill): < 0
+   * when there is none (cgroup v1, or no OOM watch) */
+  int (*memory_events) (shim_host *h, container *c, uint64_t out[5]);
   /* Shutdown with no task left: the daemon exits after the reply */
   void (*request_shutdown) (shim_host *h);
 } shim_host_ops;

@@ -18,6 +18,7 @@ struct oom_watch
   sc_loop *loop;
   int wake_fd;       /* v1: the eventfd; v2: the inotify fd */
   int counter_fd;    /* memory.oom_control (v1) or memory.events (v2), read with pread */
+  bool v2;
   sc_watch w;
   sc_timer late;     /* fault oom-after-exit only */
   unsigned long long kills; /* the oom_kill count already reported */
@@ -53,6 +54,29 @@ deliver (oom_watch *w)
   w->kills = (unsigned long long) k;
   w->cb (w->data);
   return true;
+}
+
+int
+oom_watch_memory_events (oom_watch *w, uint64_t out[5])
+{
+  if (w == NULL || !w->v2)
+    return -1;
+  char buf[1024];
+  ssize_t n = pread (w->counter_fd, buf, sizeof (buf) - 1, 0);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  static const char *const keys[5] = { "low ", "high ", "max ", "oom ", "oom_kill " };
+  memset (out, 0, 5 * sizeof (uint64_t));
+  for (char *line = buf; line && *line;)
+    {
+      for (int k = 0; k < 5; k++)
+        if (strncmp (line, keys[k], strlen (keys[k])) == 0)
+          out[k] = strtoull (line + strlen (keys[k]), NULL, 10);
+      char *nl = strchr (line, '\n');
+      line = nl ? nl + 1 : NULL;
+    }
+  return 0;
 }
 
 bool
@@ -99,6 +123,7 @@ oom_watch_new (sc_loop *loop, pid_t pid, void (*cb) (void *data), void *data, oo
   w->cb = cb;
   w->data = data;
   w->wake_fd = w->counter_fd = -1;
+  w->v2 = v2;
   char *counter = sc_xasprintf ("%s/%s", dir, v2 ? "memory.events" : "memory.oom_control");
   int rc = 0;
   w->counter_fd = open (counter, O_RDONLY | O_CLOEXEC);

@@ -9,6 +9,7 @@
 #define REFSHIM_OOM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -25,6 +26,9 @@ int oom_watch_new (sc_loop *loop, pid_t pid, void (*cb) (void *data), void *data
  * was one.  Called before the init's exit is published, so /tasks/oom comes
  * first. */
 bool oom_watch_poll (oom_watch *w);
+/* low, high, max, oom and oom_kill from a cgroup v2 memory.events; < 0 on
+ * cgroup v1 or when the file cannot be read */
+int oom_watch_memory_events (oom_watch *w, uint64_t out[5]);
 void oom_watch_free (oom_watch *w);
 
 #endif

@@ -622,14 +622,21 @@ stats_done (const rt_result *r, void *data)
   cleanup_free uint8_t *buf = NULL;
   size_t len = 0;
   sc_error err = SC_ERROR_INIT;
-  if (stats_from_runtime_json (r->out, r->out_len, &buf, &len, &err) < 0)
+  shim_host *h = j->c->svc->host;
+  bool unified = HOST (h, cgroup_unified) != fault ("stats-wrong-cgroup-version");
+  uint64_t events[5];
+  bool have_events = unified && HOST (h, memory_events, j->c, events) == 0;
+  const char *type = NULL;
+  if (stats_from_runtime_json (r->out, r->out_len, unified, have_events ? events : NULL, &buf, &len,
+                               &type, &err)
+      < 0)
     {
       job_fail (j, SC_INTERNAL, "stats: %s", err.msg);
       sc_error_release (&err);
       return;
     }
   Google__Protobuf__Any any;
-  sc_any_set (&any, "io.containerd.cgroups.v1.Metrics", buf, len);
+  sc_any_set (&any, type, buf, len);
   Containerd__Task__V2__StatsResponse resp = CONTAINERD__TASK__V2__STATS_RESPONSE__INIT;
   resp.stats = &any;
   job_reply (j, &resp.base);

@@ -683,6 +683,25 @@ sc_proc_thaw (pid_t pid)
   free (v2);
 }
 
+bool
+sc_proc_cgroup_has (pid_t pid, const char *controller, const char *v1file, const char *v2file)
+{
+  char *v1 = NULL, *v2 = NULL;
+  bool has = false;
+  if (cgroup_dirs (pid, controller, &v1, &v2) == 0)
+    {
+      struct stat st;
+      char *f1 = v1 ? sc_xasprintf ("%s/%s", v1, v1file) : NULL;
+      char *f2 = v2 ? sc_xasprintf ("%s/%s", v2, v2file) : NULL;
+      has = (f1 && stat (f1, &st) == 0) || (f2 && stat (f2, &st) == 0);
+      free (f1);
+      free (f2);
+    }
+  free (v1);
+  free (v2);
+  return has;
+}
+
 char *
 sc_proc_memory_cgroup (pid_t pid, bool *v2, sc_error *err)
 {

@@ -86,6 +86,9 @@ int sc_become_subreaper (sc_error *err);
  * unified hierarchy's (with memory.events), *v2 saying which; NULL (err
  * says why) when it has neither. */
 char *sc_proc_memory_cgroup (pid_t pid, bool *v2, sc_error *err);
+/* Whether pid's cgroup accounts CONTROLLER: V1FILE in its v1 hierarchy of
+ * that controller, or V2FILE in its unified cgroup, exists. */
+bool sc_proc_cgroup_has (pid_t pid, const char *controller, const char *v1file, const char *v2file);
 /* Thaws the freezer cgroup pid is in (v1 freezer.state, v2 cgroup.freeze):
  * a process in a frozen cgroup cannot die of SIGKILL until then (a paused
  * container, or an exec runc started into one). */
