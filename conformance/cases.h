@@ -11,10 +11,10 @@
 #define SC_CASES(X)                                                                                \
   /* bootstrap */                                                                                  \
   X (bootstrap_start_prints_one_address, "bootstrap.start-prints-one-address", SC_MUST, 0,         \
-     "start exits 0 and prints one address, nothing else", "containerd v1.7.24 runtime/v2/README.md \"start\"; docs/shim-behaviour.md#start") \
+     "start exits 0 and prints one address, nothing else", "containerd v1.7.24 runtime/v2/README.md \"start\"; docs/shim-behaviour.md#daemon") \
   X (bootstrap_start_exits_promptly, "bootstrap.start-exits-promptly", SC_MUST, 0,                 \
      "start exits promptly and leaves no process holding its output",                              \
-     "containerd v1.6.20 runtime/v2/binary.go (start output read with CombinedOutput); docs/shim-behaviour.md#start") \
+     "containerd v1.6.20 runtime/v2/binary.go (start output read with CombinedOutput); docs/shim-behaviour.md#daemon") \
   X (bootstrap_socket_is_private_path, "bootstrap.socket-is-private-path", SC_MUST, 0,             \
      "the shim socket is a filesystem path with mode 0600, never abstract",                        \
      "CVE-2020-15257 (GHSA-36xw-fx78-c5r4); docs/shim-behaviour.md#socket")                        \
@@ -35,13 +35,16 @@
   X (bootstrap_reconnect_after_restart, "bootstrap.reconnect-after-restart", SC_MUST, 0,           \
      "after every connection closed, a new one finds the shim and its running task: Connect, Pids, Kill, Wait, the exit", \
      "TestDaemonRestart (containerd v1.7.24 integration/client/container_test.go); containerd v1.7.24 runtime/v2/shim_load.go; containerd v2.1.9 core/runtime/v2/shim_load.go; docs/shim-behaviour.md#reload") \
+  X (bootstrap_oom_score, "bootstrap.oom-score", SC_SHOULD, 0,                                   \
+     "the shim's daemon gets its parent's (containerd's) oom_score_adj + 1",                      \
+     "TestShimOOMScore (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#daemon") \
   X (bootstrap_shim_cgroup, "bootstrap.shim-cgroup", SC_SHOULD, 0,                               \
      "runc options' shim_cgroup puts the shim's daemon into that cgroup",                          \
      "TestShimInCgroup (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#options") \
   X (bootstrap_log_fifo_written, "bootstrap.log-fifo-written", SC_COMPAT, 0,                       \
      "the shim logs to the bundle's log FIFO", "containerd v1.6.20 runtime/v2/shim/shim_unix.go (the log FIFO is the daemon stderr); docs/shim-behaviour.md#daemon") \
   X (bootstrap_containerd16_address, "bootstrap.containerd16-address", SC_SHOULD, 0,               \
-     "start prints a plain unix:// address containerd 1.6 can use", "docs/shim-behaviour.md#start") \
+     "start prints a plain unix:// address containerd 1.6 can use", "docs/shim-behaviour.md#daemon") \
   X (bootstrap_bootstrap_protocol, "bootstrap.bootstrap-protocol", SC_MUST, 0,                     \
      "start takes BootstrapParams on stdin and answers a protobuf BootstrapResult",               \
      "containerd v2.3.4 docs/runtime-v2.md \"Bootstrap protocol (2.3+)\"; containerd v2.3.4 "      \
@@ -271,6 +274,9 @@
      "ResizePty of a task without a terminal succeeds", "TestTaskResize (containerd v1.7.24 integration/client/container_test.go)") \
   X (io_output_drained_before_delete, "io.output-drained-before-delete", SC_MUST, 0,               \
      "all output is in the FIFO when Delete returns", "docs/shim-behaviour.md#delete, #stdio")     \
+  X (io_stdin_reattach, "io.stdin-reattach", SC_SHOULD, 0,                                       \
+     "a client's stdin writer going away is not EOF: a re-attached writer reaches the task; CloseIO ends it", \
+     "TestContainerAttach (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#stdio") \
   X (io_stdout_reader_reopens, "io.stdout-reader-reopens", SC_MUST, 0,                           \
      "the stdout FIFO's reader goes away and comes back: output goes on to the end, the shim lives", \
      "TestDaemonReconnectsToShimIOPipesOnRestart (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#stdio") \

@@ -309,6 +309,72 @@ CASE (io_stdout_reader_reopens)
   t_io_close (&io);
 }
 
+/* reads fd into buf (up to cap) until it ends with `want`, or the deadline */
+static size_t
+read_until (sc_t *t, int fd, char *buf, size_t cap, size_t have, const char *want, int64_t ms)
+{
+  int64_t end = sc_now_mono_ns () / 1000000 + t_ms (t, ms);
+  size_t wl = strlen (want);
+  while (!(have >= wl && memcmp (buf + have - wl, want, wl) == 0) && have < cap - 1)
+    {
+      int64_t left = end - sc_now_mono_ns () / 1000000;
+      struct pollfd pf = { fd, POLLIN, 0 };
+      if (left <= 0 || poll (&pf, 1, (int) left) != 1)
+        break;
+      ssize_t n = read (fd, buf + have, cap - 1 - have);
+      if (n <= 0)
+        break;
+      have += (size_t) n;
+    }
+  buf[have] = '\0';
+  return have;
+}
+
+CASE (io_stdin_reattach)
+{
+  /* TestContainerAttach, and `ctr task attach` twice: a client writes to
+   * the task's stdin, goes away (its writer closes), another opens the same
+   * FIFO and writes on; only CloseIO ends the task's stdin.  A shim that
+   * passes the first writer's close on as EOF ends the task early. */
+  static const char *const a[] = { "cat", NULL };
+  sc_io io;
+  io_task (t, a, true, true, false, &io);
+  start (t);
+  char out[256];
+  T_REQUIRE (t, write (io.in_fd, "first\n", 6) == 6, "write stdin");
+  size_t n = read_until (t, io.out_fd, out, sizeof (out), 0, "first\n", 5000);
+  T_REQUIRE (t, strcmp (out, "first\n") == 0, "cat did not echo the first line (got \"%s\")", out);
+  /* the client reloads the task (containerd: State), and detaches */
+  Containerd__Task__V2__StateResponse *s = NULL;
+  T_OK (t, t_state (t, "c1", NULL, &s, NULL), "State (the client reloads the task)");
+  close (io.in_fd);
+  io.in_fd = -1;
+  sc_loop_run_once (t->env.loop, t_ms (t, 300));
+  T_OK (t, t_state (t, "c1", NULL, &s, NULL), "State after the stdin writer closed");
+  T_REQUIRE (t, s->status == CONTAINERD__V1__TYPES__STATUS__RUNNING,
+             "the task stopped (status %d) when the client's stdin writer closed: the shim passed "
+             "it on as EOF",
+             (int) s->status);
+  /* another client attaches to the same FIFO */
+  io.in_fd = open (io.in, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  T_REQUIRE (t, io.in_fd >= 0, "cannot reopen the stdin FIFO %s for writing: %s (no reader: the shim "
+                               "closed its end)", io.in, strerror (errno));
+  T_REQUIRE (t, write (io.in_fd, "second\n", 7) == 7, "write stdin after re-attaching");
+  n = read_until (t, io.out_fd, out, sizeof (out), n, "second\n", 5000);
+  t_note (t, "stdout after the re-attach: \"%s\"", out);
+  T_REQUIRE (t, strcmp (out, "first\nsecond\n") == 0,
+             "what was written after the re-attach did not reach the task (stdout \"%s\")", out);
+  Containerd__Task__V2__CloseIORequest c = CONTAINERD__TASK__V2__CLOSE_IOREQUEST__INIT;
+  c.id = (char *) "c1";
+  c.stdin = true;
+  T_OK (t, t_rpc (t, "CloseIO", &c.base, NULL, NULL), "CloseIO");
+  close (io.in_fd);
+  io.in_fd = -1;
+  uint32_t st = wait_c1 (t);
+  T_REQUIRE (t, st == 0, "cat did not end cleanly at CloseIO (exit %u)", st);
+  t_io_close (&io);
+}
+
 /* ------------------------------------------------------------------ stdio schemes */
 
 /* A logger script in the case's directory: it records its environment

@@ -1,6 +1,7 @@
 /* Conformance cases: bootstrap, create, start, signal. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -509,6 +510,38 @@ CASE (bootstrap_reconnect_after_restart)
   T_OK (t, t_wait (t, "c1", NULL, &st, NULL, NULL), "Wait on the new connection");
   T_EQ (t, st, 137);
   T_REQUIRE (t, t_event (t, "/tasks/exit", "c1", "c1", 5000) != NULL, "no TaskExit after the reconnect");
+}
+
+/* TestShimOOMScore: the shim's daemon gets containerd's oom_score_adj + 1
+ * (capped at 1000), so that under memory pressure the kernel picks a shim
+ * before containerd.  containerd is the start process's parent: here, this
+ * case's process, whose score is set first (children inherit it, so a shim
+ * that does nothing reads the parent's score, not one more). */
+CASE (bootstrap_oom_score)
+{
+  int base = 300 + (int) (getpid () % 400);
+  char v[16];
+  int n = snprintf (v, sizeof (v), "%d", base);
+  int fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  bool set = fd >= 0 && write (fd, v, (size_t) n) == n;
+  if (fd >= 0)
+    close (fd);
+  T_REQUIRE (t, set, "cannot write /proc/self/oom_score_adj: %s", strerror (errno));
+  char *own = t_read_file (t, "/proc/self/oom_score_adj");
+  T_REQUIRE (t, own && atoi (own) == base, "cannot set this process's oom_score_adj to %d", base);
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch (t, "c1", b);
+  pid_t daemon = sc_shim_identify (t->shim);
+  T_REQUIRE (t, daemon > 0, "no serving daemon identified");
+  char *path = t_keep_str (t, sc_xasprintf ("/proc/%d/oom_score_adj", (int) daemon));
+  char *got = t_read_file (t, path);
+  T_REQUIRE (t, got != NULL, "cannot read %s", path);
+  t_note (t, "the start's parent has oom_score_adj %d; the daemon (pid %d) has %d", base, (int) daemon,
+          atoi (got));
+  T_REQUIRE (t, atoi (got) == base + 1,
+             "the shim's daemon has oom_score_adj %d, not its parent's %d + 1: under memory "
+             "pressure the kernel would not pick the shim before containerd",
+             atoi (got), base);
 }
 
 /* the cgroup directories a case made, removed when it ends (after its shim) */

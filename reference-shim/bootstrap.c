@@ -371,7 +371,8 @@ action_start (const shim_flags *f)
             }
           if (pid > 0)
             {
-              apply_oom_score (pid);
+              if (!fault ("no-oom-score"))
+                apply_oom_score (pid);
               if (opts.shim_cgroup && apply_shim_cgroup (pid, opts.shim_cgroup, &errmsg) < 0)
                 {
                   kill (pid, SIGKILL);

@@ -7,7 +7,7 @@
  *               no-log socket-left-behind leak-child
  *               bootstrap-plain-answer ignore-socket-dir no-info no-task-v3 (containerd 2.x)
  *               delete-empty address-file-wrong exit-on-disconnect delete-whole-group
- *               ignore-shim-cgroup
+ *               ignore-shim-cgroup no-oom-score
  *   replies:    (the reply filter below, installed on the server: they change
  *               what a reply says and nothing else)
  *               connect-wrong-pid connect-pid=N|parent state-wrong-pid state-wrong-status
@@ -33,7 +33,7 @@
  *               exit-before-start, no-event-retry (an event that fails once is dropped),
  *               exit-event-on-failed-create exit-on-created-delete
  *   io:         drop-stdout stderr-to-stdout tty-drop-tail delete-before-drain file-truncate ignore-unknown-scheme
- *               stdio-regular-file-ok
+ *               stdio-regular-file-ok stdin-eof-on-detach
  *               logger-swap-fds logger-no-env logger-no-args logger-no-wait logger-v2-eof-ok
  *   robustness: crash-on-<Method> hang-on-<Method> crash-on-cancel crash-on-garbage
  *               raw-messages (status messages not made UTF-8)

@@ -397,7 +397,7 @@ stdio_prepare (stdio_env *env, process *p, int child_fds[3], char **console_path
           /* reader first (never blocks), then our own writer so that EOF comes
            * only after CloseIO and the client's close */
           io->fifo[0] = open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-          if (io->fifo[0] >= 0 && S_ISFIFO (st.st_mode))
+          if (io->fifo[0] >= 0 && S_ISFIFO (st.st_mode) && !fault ("stdin-eof-on-detach"))
             io->stdin_closer = open (path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         }
       else
