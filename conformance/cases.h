@@ -171,6 +171,9 @@
      "TestContainerLargeExecArgs (containerd v1.7.24 integration/client/container_test.go)")       \
   X (exec_terminal, "exec.terminal", SC_MUST, 0, "an exec with a terminal gets a pty stream",      \
      "TestContainerExecLargeOutputWithTTY (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#terminal") \
+  X (exec_resize_pty, "exec.resize-pty", SC_SHOULD, 0,                                           \
+     "ResizePty with an exec id sets that exec's terminal size",                                  \
+     "containerd v1.7.24 cmd/ctr/commands/tasks/exec.go (resize after Start); docs/shim-behaviour.md#terminal") \
   X (exec_terminal_output_complete, "exec.terminal-output-complete", SC_MUST, 60,                  \
      "ten tty execs in a row each deliver all of a large output, byte for byte, before Delete",   \
      "TestContainerExecLargeOutputWithTTY (containerd v1.7.24 "                                   \

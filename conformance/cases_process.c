@@ -326,6 +326,35 @@ CASE (exec_terminal)
   t_io_close (&io);
 }
 
+CASE (exec_resize_pty)
+{
+  /* `ctr task exec -t` resizes the exec's terminal after its Start with
+   * ResizePty{id, exec_id}: the size must reach that exec's pty, not the
+   * init's.  The exec waits (5 s at most) until its terminal has the size. */
+  t_running (t, "c1", SLEEP);
+  sc_io io;
+  t_io (t, "e1", false, false, &io);
+  static const char *const a[] = { "sh", "-c",
+                                   "i=0; while [ \"$(stty size)\" != '33 77' ] && [ $i -lt 100 ]; do "
+                                   "sleep 0.05; i=$((i+1)); done; echo size $(stty size)",
+                                   NULL };
+  T_OK (t, t_exec (t, "c1", "e1", a, &io, true, NULL), "Exec with a terminal");
+  T_OK (t, t_start (t, "c1", "e1", NULL, NULL), "exec Start");
+  Containerd__Task__V2__ResizePtyRequest r = CONTAINERD__TASK__V2__RESIZE_PTY_REQUEST__INIT;
+  r.id = (char *) "c1";
+  r.exec_id = (char *) "e1";
+  r.width = 77;
+  r.height = 33;
+  T_OK (t, t_rpc (t, "ResizePty", &r.base, NULL, NULL), "ResizePty of the exec");
+  char *out = t_keep_str (t, t_io_read (t, io.out_fd, 10000, NULL));
+  t_note (t, "the exec printed: %s", out);
+  T_REQUIRE (t, strstr (out, "size 33 77") != NULL,
+             "the exec's terminal never got the size ResizePty asked for (33 rows, 77 columns): %s", out);
+  uint32_t st = 0;
+  T_OK (t, t_wait (t, "c1", "e1", &st, NULL, NULL), "exec Wait");
+  t_io_close (&io);
+}
+
 /* `seq 1 n` as a tty shows it: every line ends in CRLF */
 static char *
 seq_on_tty (int n, size_t *len)

@@ -137,6 +137,7 @@ static const struct
 } case_tags[] = {
   { "io.tty-output-and-resize", "terminal" },
   { "exec.terminal", "terminal" },
+  { "exec.resize-pty", "terminal" },
   { "exec.terminal-output-complete", "terminal" },
   { "cleanup.fd-hygiene", "terminal" },
   { "control.pause-resume-status", "pause" },

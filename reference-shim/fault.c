@@ -17,7 +17,7 @@
  *   semantics:  allow-duplicate-create allow-duplicate-exec start-twice-ok
  *               kill-created-exec-ok delete-running-ok shutdown-always ignore-options
  *               legacy-options-refused cri-options-refused event-queue-max=N
- *               ignore-kill-all kill-noop ignore-closeio ignore-resize no-terminal no-unmount
+ *               ignore-kill-all kill-noop ignore-closeio ignore-resize resize-exec-hits-init no-terminal no-unmount
  *               exit-held-after-failed-start missing-bundle-ok create-event-on-failed-create
  *               exec-started-on-failure exec-while-paused-ok truncate-exec-args
  *               exec-delete-created-255 delete-keeps-created stats-unknown-ok

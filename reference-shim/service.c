@@ -340,6 +340,8 @@ h_resize_pty (rpc_ctx *x)
 {
   sc_ttrpc_call *call = x->call;
   process *p = x->p;
+  if (!p->is_init && fault ("resize-exec-hits-init"))
+    p = p->c->init;
   Containerd__Task__V2__ResizePtyRequest *req = x->req;
   sc_error err = SC_ERROR_INIT;
   if (req->width > 65535 || req->height > 65535)
