@@ -68,6 +68,12 @@
   X (create_overlay_rootfs, "create.overlay-rootfs", SC_MUST, 0,                                 \
      "an overlay rootfs from Create is mounted writable (the init's write is in the upper dir, an exec reads it) and gone after Delete", \
      "containerd v1.7.24 snapshots/overlay/overlay.go (the mounts a shim gets); containerd v1.7.24 runtime/v2/README.md \"delete\"; docs/shim-behaviour.md#rootfs") \
+  X (create_mount_targets, "create.mount-targets", SC_SHOULD, 0,                                 \
+     "rootfs mounts with a target go onto that directory inside the rootfs, parents first; Delete unmounts them all", \
+     "containerd v1.7.24 mount/mount.go (All, Mount: target joined with fs.RootPath); docs/shim-behaviour.md#rootfs") \
+  X (create_mount_target_contained, "create.mount-target-contained", SC_MUST, 0,                  \
+     "a mount target that is a symlink in the rootfs never leads to a host path",                  \
+     "containerd v1.7.24 mount/mount.go (Mount: fs.RootPath); docs/shim-behaviour.md#rootfs")     \
   X (create_overlay_long_lowerdir, "create.overlay-long-lowerdir", SC_SHOULD, 0,                 \
      "an overlay whose lowerdir list is longer than a page of options still mounts",               \
      "containerd v1.7.24 mount/mount_linux.go (compactLowerdirOption); docs/shim-behaviour.md#rootfs") \

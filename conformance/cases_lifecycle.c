@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,7 +92,8 @@ CASE (bootstrap_second_start_same_address)
  * bundle's root "rootfs".  `deep` makes the snapshots directory's path
  * long, as a deep containerd root would. */
 static char *
-create_on_overlay (sc_t *t, const char *const *args, int extra, bool deep, char **upper)
+overlay_mount (sc_t *t, const char *const *args, int extra, bool deep, char **upper,
+               Containerd__Types__Mount *m)
 {
   char *snaps = t->env.dir;
   if (deep)
@@ -133,22 +135,155 @@ create_on_overlay (sc_t *t, const char *const *args, int extra, bool deep, char 
   char *o_lower = t_keep_str (t, sc_xasprintf ("lowerdir=%s", lower));
   char *o_upper = t_keep_str (t, sc_xasprintf ("upperdir=%s", *upper));
   char *o_work = t_keep_str (t, sc_xasprintf ("workdir=%s", work));
-  char *opts[] = { o_work, o_upper, o_lower };
-  Containerd__Types__Mount m = CONTAINERD__TYPES__MOUNT__INIT;
-  m.type = (char *) "overlay";
-  m.source = (char *) "overlay";
-  m.options = opts;
-  m.n_options = 3;
+  char **opts = t_keep (t, sc_xcalloc (3, sizeof (char *)), free);
+  opts[0] = o_work;
+  opts[1] = o_upper;
+  opts[2] = o_lower;
+  containerd__types__mount__init (m);
+  m->type = (char *) "overlay";
+  m->source = (char *) "overlay";
+  m->options = opts;
+  m->n_options = 3;
+  t_note (t, "overlay: %d lower layers, %zu bytes of options", extra + 1,
+          strlen (o_lower) + strlen (o_upper) + strlen (o_work) + 2);
+  return b;
+}
+
+static char *
+create_on_overlay (sc_t *t, const char *const *args, int extra, bool deep, char **upper)
+{
+  Containerd__Types__Mount m;
+  char *b = overlay_mount (t, args, extra, deep, upper, &m);
   Containerd__Types__Mount *mounts[] = { &m };
   Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
   r.id = (char *) "c1";
   r.bundle = b;
   r.rootfs = mounts;
   r.n_rootfs = 1;
-  t_note (t, "overlay: %d lower layers, %zu bytes of options", extra + 1,
-          strlen (o_lower) + strlen (o_upper) + strlen (o_work) + 2);
   T_OK (t, t_create_req (t, &r, NULL, NULL), "Create on an overlay rootfs");
   return b;
+}
+
+/* is PATH a mount point (in this process's mount table)? */
+static bool
+mounted_at (const char *path)
+{
+  FILE *f = fopen ("/proc/self/mountinfo", "re");
+  char line[8192];
+  bool found = false;
+  while (f && !found && fgets (line, sizeof (line), f))
+    {
+      /* id parent major:minor root mountpoint ... */
+      char *p = line;
+      for (int k = 0; k < 4 && p; k++)
+        p = strchr (p + 1, ' ');
+      if (p == NULL)
+        continue;
+      p++;
+      size_t l = strcspn (p, " ");
+      found = l == strlen (path) && strncmp (p, path, l) == 0;
+    }
+  if (f)
+    fclose (f);
+  return found;
+}
+
+/* containerd 1.7+ mounts each rootfs mount at its target inside the rootfs
+ * (mount.All: the target joined to the rootfs as if it were /), parents
+ * before children, and unmounts them in reverse order */
+CASE (create_mount_targets)
+{
+  static const char *const a[] = { "sh", "-c",
+                                   "cat /sc-target/marker; awk '$2==\"/sc-target/deeper\" {print $3}' /proc/self/mounts",
+                                   NULL };
+  char *upper = NULL;
+  Containerd__Types__Mount base;
+  char *b = overlay_mount (t, a, 0, false, &upper, &base);
+  /* the target directory comes with the writable layer */
+  char *tdir = t_keep_str (t, sc_xasprintf ("%s/sc-target", upper));
+  mkdir (tdir, 0755);
+  /* a host directory bound at /sc-target, with a marker and a directory
+   * a third mount (a tmpfs) goes onto */
+  char *host = t_keep_str (t, sc_xasprintf ("%s/bound", t->env.dir));
+  mkdir (host, 0755);
+  char *deeper = t_keep_str (t, sc_xasprintf ("%s/deeper", host));
+  mkdir (deeper, 0755);
+  t_write_file (t, t_keep_str (t, sc_xasprintf ("%s/marker", host)), "bound-at-target\n", 0644);
+  static char *bind_opts[] = { (char *) "rbind", (char *) "ro" };
+  Containerd__Types__Mount bind = CONTAINERD__TYPES__MOUNT__INIT;
+  bind.type = (char *) "bind";
+  bind.source = host;
+  bind.target = (char *) "/sc-target";
+  bind.options = bind_opts;
+  bind.n_options = 2;
+  static char *tmpfs_opts[] = { (char *) "size=1m" };
+  Containerd__Types__Mount tmp = CONTAINERD__TYPES__MOUNT__INIT;
+  tmp.type = (char *) "tmpfs";
+  tmp.source = (char *) "tmpfs";
+  tmp.target = (char *) "/sc-target/deeper";
+  tmp.options = tmpfs_opts;
+  tmp.n_options = 1;
+  Containerd__Types__Mount *mounts[] = { &base, &bind, &tmp };
+  Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  r.id = (char *) "c1";
+  r.bundle = b;
+  r.rootfs = mounts;
+  r.n_rootfs = 3;
+  sc_io io;
+  t_io (t, "c1", false, true, &io);
+  r.stdout = io.out;
+  r.stderr = io.err;
+  T_OK (t, t_create_req (t, &r, NULL, NULL), "Create with three mounts, two with targets");
+  T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
+  char *out = t_keep_str (t, t_io_read (t, io.out_fd, 10000, NULL));
+  uint32_t st = 0;
+  T_OK (t, t_wait (t, "c1", NULL, &st, NULL, NULL), "Wait");
+  t_io_close (&io);
+  t_note (t, "the task printed \"%s\" (exit %u)", out, st);
+  T_REQUIRE (t, strstr (out, "bound-at-target\n") != NULL,
+             "the mount with target /sc-target is not at /sc-target in the rootfs (the task printed \"%s\")", out);
+  T_REQUIRE (t, strstr (out, "\ntmpfs\n") != NULL,
+             "the mount with target /sc-target/deeper is not a tmpfs there (the task printed \"%s\")", out);
+  T_OK (t, t_delete (t, "c1", NULL, NULL, NULL), "Delete");
+  char *at = t_keep_str (t, sc_xasprintf ("%s/rootfs/sc-target", b));
+  T_REQUIRE (t, !mounted_at (at) && !t_rootfs_mounted (b), "a rootfs mount is left after Delete");
+}
+
+/* a target is resolved inside the rootfs: a symlink there that names a
+ * host directory leads to that path under the rootfs, never to the host's
+ * (containerd: fs.RootPath) */
+CASE (create_mount_target_contained)
+{
+  static const char *const a[] = { "true", NULL };
+  char *upper = NULL;
+  Containerd__Types__Mount base;
+  char *b = overlay_mount (t, a, 0, false, &upper, &base);
+  char *victim = t_keep_str (t, sc_xasprintf ("%s/host-dir", t->env.dir));
+  mkdir (victim, 0755);
+  char *link = t_keep_str (t, sc_xasprintf ("%s/escape", upper));
+  T_REQUIRE (t, symlink (victim, link) == 0, "symlink %s: %s", link, strerror (errno));
+  static char *tmpfs_opts[] = { (char *) "size=1m" };
+  Containerd__Types__Mount tmp = CONTAINERD__TYPES__MOUNT__INIT;
+  tmp.type = (char *) "tmpfs";
+  tmp.source = (char *) "tmpfs";
+  tmp.target = (char *) "/escape";
+  tmp.options = tmpfs_opts;
+  tmp.n_options = 1;
+  Containerd__Types__Mount *mounts[] = { &base, &tmp };
+  Containerd__Task__V2__CreateTaskRequest r = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  r.id = (char *) "c1";
+  r.bundle = b;
+  r.rootfs = mounts;
+  r.n_rootfs = 2;
+  char *msg = NULL;
+  int code = t_create_req (t, &r, NULL, &msg);
+  bool escaped = mounted_at (victim);
+  if (escaped)
+    umount2 (victim, MNT_DETACH);
+  t_note (t, "Create answered %d (%s); the host directory %s is %s", code, msg ? msg : "", victim,
+          escaped ? "MOUNTED OVER" : "untouched");
+  T_REQUIRE (t, !escaped,
+             "a mount target that is a symlink in the rootfs was followed to the host: %s got a tmpfs", victim);
 }
 
 CASE (create_overlay_rootfs)

@@ -24,7 +24,7 @@
  *               no-stdin-devnull resize-without-tty-fails signal-as-sigkill drop-hostname
  *               kill-error-unknown kill-exited-ok kill-exec-hits-init delete-running-exec-ok
  *               exec-as-root leak-pty leak-pipe-on-failed-create overlay-readonly stats-wrong-cgroup-version
- *               no-lowerdir-compaction fifo-wronly-sigpipe exec-delete-waits-io
+ *               no-lowerdir-compaction mount-target-ignored mount-target-follows-symlink fifo-wronly-sigpipe exec-delete-waits-io
  *               init-exit-first wait-answers-one wait-never-answers update-noop drop-ns-paths
  *   events:     drop-<topic> (drop-create, drop-start, drop-exit, drop-delete,
  *               drop-exec-added, drop-exec-started, drop-paused, drop-resumed),

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -123,6 +125,25 @@ mount_one (const char *source, const char *target, const char *type, unsigned lo
   return rc < 0 ? sc_error_make (err, e, "mount") : 0;
 }
 
+/* an O_PATH fd on the directory TARGET inside ROOT, resolved as if ROOT
+ * were / (so a symlink in the rootfs, which the image or the container
+ * owns, cannot lead out of it) */
+static int
+open_in_root (const char *root, const char *target, sc_error *err)
+{
+  int rfd = open (root, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (rfd < 0)
+    return sc_error_make (err, errno, "open %s", root);
+  struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+  int fd = (int) syscall (SYS_openat2, rfd, target, &how, sizeof (how));
+  int e = errno;
+  close (rfd);
+  if (fd < 0)
+    return sc_error_make (err, e, "target %s inside %s", target, root);
+  return fd;
+}
+
 static int
 real_mount_rootfs (shim_host *h, container *c, Containerd__Types__Mount **mounts, size_t n,
                    sc_error *err)
@@ -142,9 +163,33 @@ real_mount_rootfs (shim_host *h, container *c, Containerd__Types__Mount **mounts
       return rc;
     }
   int rc = 0;
+  c->mount_targets = sc_xcalloc (n, sizeof (char *));
   for (size_t i = 0; i < n && rc == 0; i++)
     {
       Containerd__Types__Mount *m = mounts[i];
+      /* a target is a directory inside what the mounts before made */
+      bool sub = m->target && *m->target && strspn (m->target, "/") != strlen (m->target)
+                 && !fault ("mount-target-ignored");
+      int tfd = -1;
+      if (sub && fault ("mount-target-follows-symlink"))
+        {
+          /* test build: the target joined as a plain path, symlinks followed */
+          char *joined = sc_xasprintf ("%s/%s", target, m->target);
+          tfd = open (joined, O_PATH | O_DIRECTORY | O_CLOEXEC);
+          if (tfd < 0)
+            sc_error_make (err, errno, "%s", joined);
+          free (joined);
+        }
+      else if (sub)
+        tfd = open_in_root (target, m->target, err);
+      if (sub && tfd < 0)
+        {
+          rc = sc_error_wrap (err, "mount %s (%s)", m->source, m->type);
+          break;
+        }
+      char at[64];
+      snprintf (at, sizeof (at), "/proc/self/fd/%d", tfd);
+      const char *where = sub ? at : target;
       unsigned long flags = 0;
       const char *lower = NULL;
       size_t dl = 0;
@@ -167,14 +212,19 @@ real_mount_rootfs (shim_host *h, container *c, Containerd__Types__Mount **mounts
       const char *type = (flags & MS_BIND) ? NULL : m->type;
       if (fault ("overlay-readonly") && type && strcmp (type, "overlay") == 0)
         flags |= MS_RDONLY; /* test build: the writable layer is not */
-      if (mount_one (m->source, target, type, flags, data, lower, err) < 0)
+      if (mount_one (m->source, where, type, flags, data, lower, err) < 0)
         {
-          rc = sc_error_wrap (err, "mount %s (%s) on %s", m->source, m->type, target);
+          rc = sc_error_wrap (err, "mount %s (%s) on %s%s", m->source, m->type, target,
+                              sub ? m->target : "");
+          if (tfd >= 0)
+            close (tfd);
           break;
         }
-      c->mounts++;
+      c->mount_targets[c->mounts++] = sc_xstrdup (sub ? m->target : "");
       if ((flags & MS_BIND) && (flags & MS_RDONLY))
-        mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
+        mount (NULL, where, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
+      if (tfd >= 0)
+        close (tfd);
     }
   free (target);
   return rc;
@@ -186,12 +236,32 @@ real_unmount_rootfs (shim_host *h, container *c)
   if (fault ("no-unmount"))
     return;
   char *target = sc_xasprintf ("%s/rootfs", c->bundle);
+  /* the last made first; a target is resolved again inside the rootfs
+   * (the container may have changed what its path leads to meanwhile) */
   for (; c->mounts > 0; c->mounts--)
-    if (umount2 (target, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
-      {
-        shim_log ("warning", "unmount %s: %s", target, strerror (errno));
-        break;
-      }
+    {
+      const char *sub = c->mount_targets ? c->mount_targets[c->mounts - 1] : "";
+      sc_error err = SC_ERROR_INIT;
+      int rc;
+      if (*sub)
+        {
+          int fd = open_in_root (target, sub, &err);
+          char at[64];
+          snprintf (at, sizeof (at), "/proc/self/fd/%d", fd);
+          rc = fd < 0 ? -1 : umount2 (at, MNT_DETACH);
+          if (fd >= 0)
+            close (fd);
+        }
+      else
+        rc = umount2 (target, MNT_DETACH | UMOUNT_NOFOLLOW);
+      if (rc < 0)
+        shim_log ("warning", "unmount %s%s: %s", target, sub, err.msg ? err.msg : strerror (errno));
+      sc_error_release (&err);
+      if (c->mount_targets)
+        free (c->mount_targets[c->mounts - 1]);
+    }
+  free (c->mount_targets);
+  c->mount_targets = NULL;
   c->mounts = 0;
   free (target);
 }

@@ -45,7 +45,9 @@ typedef struct shim_host_ops
   /* cb once pid exits (at once if it already did); unwatch forgets it */
   void (*watch_exit) (shim_host *h, pid_t pid, exit_cb cb, void *data);
   void (*unwatch_exit) (shim_host *h, pid_t pid);
-  /* mounts onto <bundle>/rootfs, counted in c->mounts */
+  /* mounts onto <bundle>/rootfs, or with a target (containerd 2.x) onto
+   * that directory inside it, resolved as if the rootfs were / (a symlink
+   * cannot lead out); counted in c->mounts; unmounted in reverse order */
   int (*mount_rootfs) (shim_host *h, container *c, Containerd__Types__Mount **mounts, size_t n,
                        sc_error *err);
   void (*unmount_rootfs) (shim_host *h, container *c);

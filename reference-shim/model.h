@@ -81,6 +81,7 @@ struct container
   uint32_t io_uid, io_gid;  /* owner of the container side of its stdio pipes */
   bool host_pidns;          /* no private pid namespace: kill all on init exit */
   int mounts;               /* rootfs mounts we made */
+  char **mount_targets;     /* each one's target inside the rootfs ("" = the rootfs), NULL in fakes */
   void *oom;                /* the host's OOM watch of its memory cgroup, or NULL */
   process *init;
   process *execs;

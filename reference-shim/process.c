@@ -66,6 +66,9 @@ container_free (container *c)
     }
   process_free (c->init);
   free (c->id);
+  for (int i = 0; c->mount_targets && i < c->mounts; i++)
+    free (c->mount_targets[i]);
+  free (c->mount_targets);
   free (c->bundle);
   free (c->runtime);
   free (c->root);
