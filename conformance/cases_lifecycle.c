@@ -595,6 +595,60 @@ CASE (bootstrap_connect_reports_shim_pid)
  * (2.x), dials it again, Connects within 5 s, asks Pids (1.7 and 2.x tear
  * the shim down when that fails or is empty), then works with the task as
  * before; the exit arrives as usual. */
+/* an exec of `true` run to its end: Exec, Start, Wait, Delete */
+static void
+exec_true (sc_t *t, const char *eid)
+{
+  static const char *const a[] = { "true", NULL };
+  sc_io io;
+  t_io (t, eid, false, true, &io);
+  T_OK (t, t_exec (t, "c1", eid, a, &io, false, NULL), "Exec");
+  T_OK (t, t_start (t, "c1", eid, NULL, NULL), "exec Start");
+  uint32_t st = 0;
+  T_OK (t, t_wait (t, "c1", eid, &st, NULL, NULL), "exec Wait");
+  T_OK (t, t_delete (t, "c1", eid, NULL, NULL), "exec Delete");
+  t_io_close (&io);
+}
+
+CASE (bootstrap_log_reader_reopens)
+{
+  /* containerd reads the bundle's log FIFO; when it restarts, the reader
+   * goes away and a new one comes.  Meanwhile the shim's log writes find
+   * no reader (EPIPE, or SIGPIPE for a shim that does not handle it) or a
+   * full pipe: it must go on serving, not die nor stall.  Launched with
+   * -debug, as a containerd at debug level does, so that shims log more. */
+  t->debug_launch = true;
+  uint32_t pid = t_running (t, "c1", NULL);
+  sc_loop_run_once (t->env.loop, 50);
+  size_t before = t->shim->log_len;
+  sc_shim_log_detach (t->shim);
+  /* work that makes shims log, with nobody reading */
+  /* (more than a pipe's 64 KiB of debug lines from a shim that logs each
+   * request) */
+  for (int i = 0; i < 800; i++)
+    {
+      Containerd__Task__V2__StateResponse *s = NULL;
+      T_OK (t, t_state (t, "c1", NULL, &s, NULL), "State while the log FIFO has no reader");
+    }
+  for (int i = 0; i < 5; i++)
+    {
+      char eid[16];
+      snprintf (eid, sizeof (eid), "away%d", i);
+      exec_true (t, eid);
+    }
+  sc_error err = SC_ERROR_INIT;
+  T_REQUIRE (t, sc_shim_log_reattach (t->shim, &err) == 0, "cannot reopen the log FIFO: %s", err.msg);
+  size_t at_reattach = t->shim->log_len;
+  exec_true (t, "back");
+  T_OK (t, t_kill (t, "c1", NULL, SIGKILL, false, NULL), "Kill after the reader came back");
+  uint32_t st = 0;
+  T_OK (t, t_wait (t, "c1", NULL, &st, NULL, NULL), "Wait after the reader came back");
+  T_EQ (t, st, 137);
+  sc_loop_run_once (t->env.loop, 50);
+  t_note (t, "init %u; %zu log bytes before the reader went away, %zu after it came back", pid, before,
+          t->shim->log_len - at_reattach);
+}
+
 CASE (bootstrap_reconnect_after_restart)
 {
   uint32_t pid = t_running (t, "c1", NULL);

@@ -104,7 +104,9 @@ log_to_fifo (void)
 {
   /* only the FIFO containerd made: never through a symlink, never into a
    * regular file (a planted `log -> /some/file` was overwritten) */
-  int log = open ("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+  int log = fault ("log-blocks") /* test build: its own reader, blocking writes */
+              ? open ("log", O_RDWR | O_CLOEXEC | O_NOFOLLOW)
+              : open ("log", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
   if (log < 0 && errno == ENXIO)
     log = open ("log", O_RDWR | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
   struct stat st;

@@ -4,7 +4,7 @@
  * case fails under at least one of them.
  *   bootstrap:  start-chatty start-holds-stdout start-json-v3 socket-world-writable
  *               no-grouping delete-fails namespace-optional id-limit-32 no-version
- *               no-log socket-left-behind leak-child
+ *               no-log log-blocks socket-left-behind leak-child
  *               bootstrap-plain-answer ignore-socket-dir no-info no-task-v3 (containerd 2.x)
  *               delete-empty address-file-wrong exit-on-disconnect delete-whole-group
  *               ignore-shim-cgroup no-oom-score

@@ -74,6 +74,32 @@ open_log (sc_shim *s, sc_error *err)
   return rc;
 }
 
+void
+sc_shim_log_detach (sc_shim *s)
+{
+  if (s->log_fd < 0)
+    return;
+  log_readable (&s->log_watch, EPOLLIN); /* what is there already */
+  sc_watch_stop (&s->log_watch);
+  close (s->log_fd);
+  s->log_fd = -1;
+}
+
+int
+sc_shim_log_reattach (sc_shim *s, sc_error *err)
+{
+  if (s->log_fd >= 0)
+    return 0;
+  if (open_log (s, err) < 0)
+    {
+      if (s->log_fd >= 0)
+        close (s->log_fd);
+      s->log_fd = -1;
+      return -1;
+    }
+  return 0;
+}
+
 static char **
 build_env (const sc_shim *s)
 {

@@ -123,6 +123,10 @@ int sc_shim_shutdown (sc_shim *s, int64_t timeout_ms);
  * removes the socket file a killed daemon leaves (once nothing listens). */
 void sc_shim_kill (sc_shim *s);
 /* Kills anything still running (sc_shim_kill), closes the log, frees. */
+/* containerd's log FIFO reader goes away (a containerd restart) and comes
+ * back: the bundle's `log` FIFO has no reader of ours in between */
+void sc_shim_log_detach (sc_shim *s);
+int sc_shim_log_reattach (sc_shim *s, sc_error *err);
 void sc_shim_free (sc_shim *s);
 
 #endif
