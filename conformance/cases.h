@@ -43,7 +43,7 @@
      "TestShimInCgroup (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#options") \
   X (bootstrap_log_reader_reopens, "bootstrap.log-reader-reopens", SC_MUST, 0,                   \
      "the shim keeps serving while its log FIFO has no reader and after a new one opens (a containerd restart)", \
-     "containerd v1.7.24 runtime/v2/shim/shim_unix.go (setupSignals: SIGPIPE; openLog); docs/shim-behaviour.md#reload") \
+     "containerd v1.7.24 runtime/v2/shim/shim_unix.go (setupSignals and openLog); docs/shim-behaviour.md#reload") \
   X (bootstrap_log_fifo_written, "bootstrap.log-fifo-written", SC_COMPAT, 0,                       \
      "the shim logs to the bundle's log FIFO", "containerd v1.6.20 runtime/v2/shim/shim_unix.go (the log FIFO is the daemon stderr); docs/shim-behaviour.md#daemon") \
   X (bootstrap_containerd16_address, "bootstrap.containerd16-address", SC_SHOULD, 0,               \
