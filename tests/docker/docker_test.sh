@@ -6,7 +6,7 @@
 # the private containerd's PATH has containerd-shim-ref-v1 under that name,
 # with `go` it finds Debian's Go shim.  The same checks run for both; each
 # proves which shim served by the parent of the container's init.
-#   docker_test.sh BUILD_BIN_DIR ref|go
+#   docker_test.sh BUILD_BIN_DIR ref|go [CONTAINERD_VERSION]
 set -uo pipefail
 BIN=$(cd "$1" && pwd)
 WHICH=${2:-ref}
@@ -17,6 +17,7 @@ DOCKERD=/usr/sbin/dockerd
 IMG=docker.io/shimcheck/busybox:latest
 T=$(mktemp -d /tmp/sc-dock.XXXXXX)
 NS=sc-dock-$$
+CD_VERSION=${3:-}
 . "$HERE/lib.sh"
 DPID=
 
@@ -66,6 +67,10 @@ mkdir -p "$T/bin"
 if [ "$WHICH" = ref ]; then
   ln -s "$SHIM" "$T/bin/containerd-shim-runc-v2"
   WANT_SHIM=$SHIM
+elif [ -n "$CD_VERSION" ]; then
+  # the Go shim of the same containerd version
+  ln -s "$CD_PREFIX/usr/bin/containerd-shim-runc-v2" "$T/bin/containerd-shim-runc-v2"
+  WANT_SHIM=$CD_PREFIX/usr/bin/containerd-shim-runc-v2
 else
   WANT_SHIM=$(command -v containerd-shim-runc-v2)
 fi
