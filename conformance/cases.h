@@ -68,6 +68,9 @@
      "Create of an existing id fails", "docs/shim-behaviour.md#errors")                            \
   X (create_duplicate_already_exists, "create.duplicate-already-exists", SC_SHOULD, 0,             \
      "Create of an existing id answers AlreadyExists", "containerd v1.6.20 errdefs/grpc.go; docs/shim-behaviour.md#errors") \
+  X (create_init_dies_during_create, "create.init-dies-during-create", SC_MUST, 0,               \
+     "an init that dies right after the runtime's create leaves a STOPPED task whose Wait answers", \
+     "TestIssue9103 (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#wait") \
   X (create_overlay_rootfs, "create.overlay-rootfs", SC_MUST, 0,                                 \
      "an overlay rootfs from Create is mounted writable (the init's write is in the upper dir, an exec reads it) and gone after Delete", \
      "containerd v1.7.24 snapshots/overlay/overlay.go (the mounts a shim gets); containerd v1.7.24 runtime/v2/README.md \"delete\"; docs/shim-behaviour.md#rootfs") \
@@ -145,6 +148,9 @@
   /* exec */                                                                                       \
   X (exec_exit_code, "exec.exit-code", SC_MUST, 0, "an exec's exit code reaches Wait and Delete",  \
      "TestContainerExec (containerd v1.7.24 integration/client/container_test.go)")                \
+  X (exec_wait_after_exit, "exec.wait-after-exit", SC_MUST, 0,                                   \
+     "a Wait asked after an exec exited returns its status at once",                              \
+     "TestWaitStoppedProcess (containerd v1.7.24 integration/client/container_test.go); docs/shim-behaviour.md#wait") \
   X (exec_output, "exec.output", SC_MUST, 0, "an exec's stdout and stderr reach their FIFOs",      \
      "docs/shim-behaviour.md#stdio")                                                               \
   X (exec_event_order, "exec.event-order", SC_MUST, 0,                                             \

@@ -1412,6 +1412,60 @@ CASE (signal_kill_after_runtime_deleted)
   t_note (t, "Wait: %s, exit %u", sc_code_name (w->code), w->status);
 }
 
+/* TestIssue9103: the init dies right after the runtime's create (containerd
+ * reproduces it with a runc failpoint; here a wrapper kills the init once
+ * `runc create` has returned and lingers, so the shim reaps the init before
+ * it has read the pid file and knows whose exit that was).  The shim
+ * then learns of the exit before or while it registers the pid; the task must
+ * read STOPPED and Wait must answer, never hang.  (A shim may instead refuse
+ * the Create: then nothing of the task may remain.) */
+CASE (create_init_dies_during_create)
+{
+  char *wrapper = t_keep_str (t, sc_xasprintf ("%s/killing-runc", t->env.dir));
+  char *text = "#!/bin/sh\n"
+               "runc \"$@\"; rc=$?\n"
+               "create=; pidfile=; prev=\n"
+               "for a in \"$@\"; do\n"
+               "  [ \"$a\" = create ] && create=1\n"
+               "  [ \"$prev\" = --pid-file ] && pidfile=$a\n"
+               "  case $a in --pid-file=*) pidfile=${a#--pid-file=} ;; esac\n"
+               "  prev=$a\n"
+               "done\n"
+               "if [ -n \"$create\" ] && [ $rc -eq 0 ] && [ -n \"$pidfile\" ]; then kill -9 \"$(cat \"$pidfile\")\"; sleep 0.3; fi\n"
+               "exit $rc\n";
+  t_write_file (t, wrapper, text, 0755);
+  Google__Protobuf__Any any;
+  t_options_any (wrapper, &any);
+  char *b = t_bundle (t, "c1", NULL, false);
+  t_launch_options (t, "c1", b, &any);
+  Containerd__Task__V2__CreateTaskRequest cr = CONTAINERD__TASK__V2__CREATE_TASK_REQUEST__INIT;
+  cr.id = (char *) "c1";
+  cr.bundle = b;
+  cr.options = &any;
+  uint32_t pid = 0;
+  char *msg = NULL;
+  int code = t_create_req (t, &cr, &pid, &msg);
+  sc_any_clear (&any);
+  if (code != 0)
+    {
+      t_note (t, "Create refused: %s \"%s\"", sc_code_name (code), msg ? msg : "");
+      Containerd__Task__V2__StateResponse *s = NULL;
+      int sc = t_state (t, "c1", NULL, &s, NULL);
+      T_REQUIRE (t, sc != 0, "Create failed, yet State of the task answers (status %d)", s ? (int) s->status : -1);
+      return;
+    }
+  sc_waiter *w = t_wait_async (t, "c1", NULL);
+  T_REQUIRE (t, t_wait_for (t, w, 10000),
+             "Wait of a task whose init died during Create did not answer within 10 s (containerd issue 9103)");
+  Containerd__Task__V2__StateResponse *s = NULL;
+  T_OK (t, t_state (t, "c1", NULL, &s, NULL), "State");
+  t_note (t, "Create OK (pid %u); Wait -> %s, exit %u; State status %d", pid, sc_code_name (w->code), w->status,
+          (int) s->status);
+  T_REQUIRE (t, w->code == 0, "Wait failed: %s", w->message ? w->message : "");
+  T_REQUIRE (t, s->status == CONTAINERD__V1__TYPES__STATUS__STOPPED,
+             "the task reads status %d, not STOPPED, after its init died", (int) s->status);
+}
+
 CASE (signal_kill_created_task)
 {
   char *b = t_bundle (t, "c1", NULL, false);

@@ -51,6 +51,27 @@ CASE (exec_exit_code)
   T_REQUIRE (t, ds == 6, "exec Delete exit status %u, want 6", ds);
 }
 
+CASE (exec_wait_after_exit)
+{
+  /* TestWaitStoppedProcess: a Wait before Start returns at the exit; a
+   * second Wait, asked after the exec has exited, returns the same status
+   * at once (containerd waits again whenever it reloads a process) */
+  t_running (t, "c1", SLEEP);
+  static const char *const a[] = { "sh", "-c", "exit 6", NULL };
+  T_OK (t, t_exec (t, "c1", "e1", a, NULL, false, NULL), "Exec");
+  sc_waiter *first = t_wait_async (t, "c1", "e1");
+  T_OK (t, t_start (t, "c1", "e1", NULL, NULL), "exec Start");
+  T_REQUIRE (t, t_wait_for (t, first, 10000), "the Wait asked before Start did not answer");
+  T_REQUIRE (t, first->code == 0 && first->status == 6, "the first Wait: %s, exit %u (want 6)",
+             sc_code_name (first->code), first->status);
+  sc_waiter *again = t_wait_async (t, "c1", "e1");
+  T_REQUIRE (t, t_wait_for (t, again, 5000), "a Wait asked after the exec exited did not answer within 5 s");
+  t_note (t, "Wait before Start -> %u; Wait after the exit -> %s, %u", first->status, sc_code_name (again->code),
+          again->status);
+  T_REQUIRE (t, again->code == 0 && again->status == 6, "the Wait after the exit: %s, exit %u (want 6)",
+             sc_code_name (again->code), again->status);
+}
+
 CASE (exec_output)
 {
   t_running (t, "c1", SLEEP);

@@ -152,6 +152,7 @@ static const struct
   { "exec.after-init-exit-rejected", "runc" },
   { "signal.kill-after-runtime-deleted", "runc" },
   { "bootstrap.shim-cgroup", "runc" },
+  { "create.init-dies-during-create", "runc" },
   { "control.update-resources", "host-cgroups" },
   { "control.stats-cgroup-version", "host-cgroups" },
   { "exit.oom-event", "oom" },

@@ -431,7 +431,7 @@ process_add_waiter (process *p, sc_ttrpc_call *call)
   p->waiters = sc_xrealloc (p->waiters, (p->nwaiters + 1) * sizeof (*p->waiters));
   p->waiters[p->nwaiters++] = call;
   sc_ttrpc_call_set_cancel (call, waiter_cancelled, p);
-  if (process_exited (p) && p->exited_at_ns != 0)
+  if (process_exited (p) && p->exited_at_ns != 0 && !fault ("late-wait-unanswered"))
     wake_waiters (p);
   return 0;
 }

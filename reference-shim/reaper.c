@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "pb.h"
+#include "fault.h"
 #include "reaper.h"
 
 typedef struct watch
@@ -56,7 +57,7 @@ void
 reaper_watch (reaper *r, pid_t pid, reaper_exit_cb cb, void *data)
 {
   early_exit e;
-  if (take_early_exit (r, pid, &e))
+  if (take_early_exit (r, pid, &e) && !fault ("early-exit-lost"))
     {
       cb (pid, e.status, e.at_ns, data);
       return;
