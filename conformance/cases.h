@@ -232,6 +232,9 @@
   X (exit_oom_before_exit, "exit.oom-before-exit", SC_COMPAT, 45,                                   \
      "the TaskOOM comes before the init's TaskExit",                                                 \
      "containerd v2.1.9 cmd/containerd-shim-runc-v2/task/service.go (the OOM watcher); docs/shim-behaviour.md#events") \
+  X (exit_host_pidns_init_kill_takes_all, "exit.host-pidns-init-kill-takes-all", SC_MUST, 0,     \
+     "without a pid namespace, the init's exit ends the container's other processes",             \
+     "TestContainerKillInitPidHost (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#kill") \
   X (exit_state_stopped, "exit.state-stopped", SC_MUST, 0,                                         \
      "after the exit, State is STOPPED with exit_status and exited_at", "docs/shim-behaviour.md#states") \
   X (exit_start_before_exit, "exit.start-before-exit", SC_MUST, 60,                                \

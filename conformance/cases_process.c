@@ -649,11 +649,12 @@ CASE (exit_no_event_after_failed_create)
   T_REQUIRE (t, n == 0, "an exit event for a task that never existed (TestRegressionIssue6429)");
 }
 
-CASE (exit_init_exit_last)
+/* a spec without a pid namespace of its own: the container's processes
+ * live in the host's */
+static char *
+host_pidns_bundle (sc_t *t, const char *const *args)
 {
-  /* in the host pid namespace an exec outlives its init until the shim ends
-   * it, so the order of the two exits is the shim's choice, not a race */
-  json_t *spec = t_spec (t, SLEEP, false);
+  json_t *spec = t_spec (t, args, false);
   json_t *nss = json_object_get (json_object_get (spec, "linux"), "namespaces");
   for (size_t i = 0; i < json_array_size (nss); i++)
     if (strcmp (json_string_value (json_object_get (json_array_get (nss, i), "type")), "pid") == 0)
@@ -661,7 +662,29 @@ CASE (exit_init_exit_last)
         json_array_remove (nss, i);
         break;
       }
-  char *b = t_bundle_spec (t, "c1", spec);
+  return t_bundle_spec (t, "c1", spec);
+}
+
+/* the first child of pid (from /proc/<pid>/task/<pid>/children), 0 if none */
+static pid_t
+first_child (pid_t pid)
+{
+  char path[64], buf[256] = "";
+  snprintf (path, sizeof (path), "/proc/%d/task/%d/children", (int) pid, (int) pid);
+  FILE *f = fopen (path, "re");
+  if (f == NULL)
+    return 0;
+  size_t n = fread (buf, 1, sizeof (buf) - 1, f);
+  fclose (f);
+  buf[n] = '\0';
+  return (pid_t) atoi (buf);
+}
+
+CASE (exit_init_exit_last)
+{
+  /* in the host pid namespace an exec outlives its init until the shim ends
+   * it, so the order of the two exits is the shim's choice, not a race */
+  char *b = host_pidns_bundle (t, SLEEP);
   t_launch (t, "c1", b);
   T_OK (t, t_create (t, "c1", b, NULL, NULL, NULL), "Create (host pid namespace)");
   T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
@@ -673,6 +696,45 @@ CASE (exit_init_exit_last)
   t_note (t, "exec exit #%llu, init exit #%llu", (unsigned long long) ee->seq,
           (unsigned long long) ei->seq);
   T_REQUIRE (t, ee->seq < ei->seq, "the init's exit came before its exec's");
+}
+
+CASE (exit_host_pidns_init_kill_takes_all)
+{
+  /* TestContainerKillInitPidHost: without a pid namespace of its own, the
+   * kernel does not end the container's other processes with its init: the
+   * shim must (the runc shim runs `runc kill --all` on the init's exit).  An
+   * orphan of the init and an exec must be gone soon after the init's Wait. */
+  static const char *const a[] = { "sh", "-c", "sleep 3600 & wait", NULL };
+  char *b = host_pidns_bundle (t, a);
+  t_launch (t, "c1", b);
+  uint32_t pid = 0;
+  T_OK (t, t_create (t, "c1", b, NULL, &pid, NULL), "Create (host pid namespace)");
+  T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
+  pid_t child = 0;
+  for (int i = 0; i < 100 && child == 0; i++)
+    {
+      child = first_child ((pid_t) pid);
+      if (child == 0)
+        sc_loop_run_once (t->env.loop, 20);
+    }
+  T_REQUIRE (t, child > 0, "the init (pid %u) started no child", pid);
+  uint32_t epid = started_exec (t, "e1", SLEEP, NULL);
+  T_OK (t, t_kill (t, "c1", NULL, SIGKILL, false, NULL), "Kill of the init");
+  wait_status (t, "c1", NULL);
+  bool child_gone = false, exec_gone = false;
+  for (int i = 0; i < 250 && !(child_gone && exec_gone); i++)
+    {
+      child_gone = kill (child, 0) < 0 && errno == ESRCH;
+      exec_gone = kill ((pid_t) epid, 0) < 0 && errno == ESRCH;
+      if (!(child_gone && exec_gone))
+        sc_loop_run_once (t->env.loop, 20);
+    }
+  t_note (t, "after the init's exit: its orphan %d %s, the exec %u %s", (int) child,
+          child_gone ? "gone" : "STILL RUNNING", epid, exec_gone ? "gone" : "STILL RUNNING");
+  T_REQUIRE (t, child_gone && exec_gone,
+             "5 s after the init's exit, the container's other processes run on (orphan %s, exec %s): "
+             "without a pid namespace only the shim can end them",
+             child_gone ? "gone" : "running", exec_gone ? "gone" : "running");
 }
 
 CASE (exit_state_stopped)

@@ -158,6 +158,7 @@ static const struct
   { "exit.oom-event", "oom" },
   { "exit.oom-before-exit", "oom" },
   { "exit.init-exit-last", "host-pidns" },
+  { "exit.host-pidns-init-kill-takes-all", "host-pidns" },
   { "io.binary-logger", "binary-logger" },
   { "io.binary-logger-ready-first", "binary-logger" },
   { "io.binary-v2-logger-readiness", "binary-logger" },

@@ -26,7 +26,7 @@
  *               exec-as-root leak-pty leak-pipe-on-failed-create overlay-readonly stats-wrong-cgroup-version
  *               no-lowerdir-compaction mount-target-ignored mount-target-follows-symlink fifo-wronly-sigpipe exec-delete-waits-io
  *               init-exit-first wait-answers-one wait-never-answers update-noop drop-ns-paths
- *               early-exit-lost late-wait-unanswered
+ *               early-exit-lost late-wait-unanswered host-pidns-no-kill-all
  *   events:     drop-<topic> (drop-create, drop-start, drop-exit, drop-delete,
  *               drop-exec-added, drop-exec-started, drop-paused, drop-resumed),
  *               reorder-events (each event waits for the next, which goes first),

@@ -267,7 +267,7 @@ record_exit (process *p, uint32_t code, int64_t at_ns)
   shim_log ("debug", "process %s (pid %d) exited %u", p->id, (int) p->pid, code);
   if (p->is_init)
     {
-      if (c->host_pidns) /* no pid namespace of its own: nothing may outlive init */
+      if (c->host_pidns && !fault ("host-pidns-no-kill-all")) /* no pid namespace of its own: nothing may outlive init */
         job_enqueue (job_new (c, JOB_KILL_ALL, NULL, NULL, kill_all_run));
       if (execs_running (c) && !fault ("init-exit-first"))
         {
