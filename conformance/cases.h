@@ -121,6 +121,9 @@
   X (start_twice_rejected, "start.twice-rejected", SC_MUST, 0, "a second Start fails", "docs/shim-behaviour.md#errors") \
   X (start_unknown_id_notfound, "start.unknown-id-notfound", SC_MUST, 0,                           \
      "Start of an unknown id answers NotFound", "docs/shim-behaviour.md#errors")                   \
+  X (start_init_user_from_spec, "start.init-user-from-spec", SC_MUST, 0,                         \
+     "the init runs as the spec's uid, gid and additional gids",                                  \
+     "TestContainerUser (containerd v1.7.24 integration/client/container_linux_test.go); docs/shim-behaviour.md#process") \
   X (start_hostname_from_spec, "start.hostname-from-spec", SC_SHOULD, 0,                           \
      "the task sees the spec's hostname", "TestContainerHostname (containerd v1.7.24 integration/client/container_test.go)") \
   /* signal */                                                                                     \

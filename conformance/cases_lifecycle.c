@@ -1466,6 +1466,28 @@ CASE (create_init_dies_during_create)
              "the task reads status %d, not STOPPED, after its init died", (int) s->status);
 }
 
+CASE (start_init_user_from_spec)
+{
+  /* TestContainerUser, TestContainerUserID: the init runs as the spec's
+   * user, group and additional groups (a shim that runs the process itself,
+   * in a VM say, must apply them as the runtime would) */
+  static const char *const a[] = { "sh", "-c", "echo $(id -u) $(id -g) $(id -G)", NULL };
+  json_t *spec = t_spec (t, a, false);
+  json_object_set_new (json_object_get (spec, "process"), "user",
+                       json_pack ("{s:i, s:i, s:[i]}", "uid", 1000, "gid", 1000, "additionalGids", 1001));
+  char *b = t_bundle_spec (t, "c1", spec);
+  t_launch (t, "c1", b);
+  sc_io io;
+  t_io (t, "c1", false, true, &io);
+  T_OK (t, t_create (t, "c1", b, &io, NULL, NULL), "Create with process.user 1000:1000 (+1001)");
+  T_OK (t, t_start (t, "c1", NULL, NULL, NULL), "Start");
+  char *out = t_keep_str (t, t_io_read (t, io.out_fd, 10000, NULL));
+  t_io_close (&io);
+  t_note (t, "the init printed uid gid groups: %s", out);
+  T_REQUIRE (t, strcmp (out, "1000 1000 1000 1001\n") == 0,
+             "the init does not run as the spec's user 1000, group 1000, groups 1000 1001: \"%s\"", out);
+}
+
 CASE (signal_kill_created_task)
 {
   char *b = t_bundle (t, "c1", NULL, false);

@@ -282,6 +282,13 @@ create_task (task_service *s, sc_ttrpc_call *call, Containerd__Task__V2__CreateT
       json_object_del (spec, "hostname");
       json_dump_file (spec, cfg, JSON_COMPACT);
     }
+  if (fault ("init-as-root"))
+    {
+      /* test build: the init's user never reaches the runtime */
+      json_object_set_new (json_object_get (spec, "process"), "user",
+                           json_pack ("{s:i, s:i}", "uid", 0, "gid", 0));
+      json_dump_file (spec, cfg, JSON_COMPACT);
+    }
   if (fault ("drop-ns-paths"))
     {
       /* test build: namespaces to join become new ones */

@@ -23,7 +23,7 @@
  *               exec-delete-created-255 delete-keeps-created stats-unknown-ok
  *               no-stdin-devnull resize-without-tty-fails signal-as-sigkill drop-hostname
  *               kill-error-unknown kill-exited-ok kill-exec-hits-init delete-running-exec-ok
- *               exec-as-root leak-pty leak-pipe-on-failed-create overlay-readonly stats-wrong-cgroup-version
+ *               exec-as-root init-as-root leak-pty leak-pipe-on-failed-create overlay-readonly stats-wrong-cgroup-version
  *               no-lowerdir-compaction mount-target-ignored mount-target-follows-symlink fifo-wronly-sigpipe exec-delete-waits-io
  *               init-exit-first wait-answers-one wait-never-answers update-noop drop-ns-paths
  *               early-exit-lost late-wait-unanswered host-pidns-no-kill-all
