@@ -253,6 +253,8 @@ void t_io_close (sc_io *io);
  * mount of the run's rootfs (Create only); the bundle path (arena) */
 char *t_create_with_rootfs_mount (sc_t *t, const char *id, const char *const *args);
 /* is <bundle>/rootfs (or anything under it) a mount point? */
+/* a mount at path or anywhere below it */
+bool t_mounted_under (const char *path);
 bool t_rootfs_mounted (const char *bundle);
 
 /* --- files on the host (loggers' output, file:// stdio) --- */

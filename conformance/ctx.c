@@ -976,15 +976,22 @@ t_create_with_rootfs_mount (sc_t *t, const char *id, const char *const *args)
 
 /* is <bundle>/rootfs (or anything under it) a mount point? */
 bool
+t_mounted_under (const char *path)
+{
+  char real[PATH_MAX];
+  char **mps = NULL;
+  size_t n = sc_mounts_under (realpath (path, real) ? real : path, &mps);
+  sc_mounts_free (mps, n);
+  return n > 0;
+}
+
+bool
 t_rootfs_mounted (const char *bundle)
 {
   char *rootfs = sc_xasprintf ("%s/rootfs", bundle);
-  char real[PATH_MAX];
-  char **mps = NULL;
-  size_t n = sc_mounts_under (realpath (rootfs, real) ? real : rootfs, &mps);
-  sc_mounts_free (mps, n);
+  bool mounted = t_mounted_under (rootfs);
   free (rootfs);
-  return n > 0;
+  return mounted;
 }
 
 char *
