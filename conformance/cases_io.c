@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cases.h"
@@ -660,15 +658,6 @@ running_stats (sc_t *t)
   return running_stats_pid (t, NULL);
 }
 
-/* the host's cgroup mode as containerd sees it: cgroup2 mounted at
- * /sys/fs/cgroup (unified) or not (v1, hybrid) */
-static bool
-host_unified (void)
-{
-  struct statfs sf;
-  return statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
-}
-
 CASE (control_stats_decodable)
 {
   const Google__Protobuf__Any *st = running_stats (t);
@@ -705,7 +694,7 @@ CASE (control_stats_cgroup_version)
 {
   const Google__Protobuf__Any *st = running_stats (t);
   const char *type = sc_any_type_name (st->type_url);
-  bool unified = host_unified ();
+  bool unified = sc_cgroup_unified ();
   const char *want = unified ? "io.containerd.cgroups.v2.Metrics" : "io.containerd.cgroups.v1.Metrics";
   t_note (t, "host cgroup mode %s; Stats answered %s", unified ? "unified (v2)" : "v1/hybrid",
           st->type_url);

@@ -8,11 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "events.h"
@@ -478,8 +476,7 @@ static bool
 real_cgroup_unified (shim_host *h)
 {
   (void) h;
-  struct statfs sf;
-  return statfs ("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+  return sc_cgroup_unified ();
 }
 
 static int

@@ -86,6 +86,9 @@ int sc_become_subreaper (sc_error *err);
  * unified hierarchy's (with memory.events), *v2 saying which; NULL (err
  * says why) when it has neither. */
 char *sc_proc_memory_cgroup (pid_t pid, bool *v2, sc_error *err);
+/* A unified cgroup v2 host: cgroup2 mounted at /sys/fs/cgroup (not v1, not
+ * hybrid), as containerd tells the modes apart. */
+bool sc_cgroup_unified (void);
 /* Whether pid's cgroup accounts CONTROLLER: V1FILE in its v1 hierarchy of
  * that controller, or V2FILE in its unified cgroup, exists. */
 bool sc_proc_cgroup_has (pid_t pid, const char *controller, const char *v1file, const char *v2file);
