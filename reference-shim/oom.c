@@ -26,23 +26,38 @@ struct oom_watch
   void *data;
 };
 
-/* "oom_kill N" from the counter file; -1 when it cannot be read (the cgroup is gone) */
-static long long
-read_kills (int fd)
+/* the values of KEYS (n of them) in a "key value" per line counter file,
+ * 0 for a key it lacks; < 0 when it cannot be read (the cgroup is gone) */
+static int
+read_counters (int fd, const char *const *keys, int n, unsigned long long *out)
 {
   char buf[1024];
-  ssize_t n = pread (fd, buf, sizeof (buf) - 1, 0);
-  if (n <= 0)
+  ssize_t len = pread (fd, buf, sizeof (buf) - 1, 0);
+  if (len <= 0)
     return -1;
-  buf[n] = '\0';
+  buf[len] = '\0';
+  memset (out, 0, (size_t) n * sizeof (*out));
   for (char *line = buf; line && *line;)
     {
-      if (strncmp (line, "oom_kill ", 9) == 0)
-        return strtoll (line + 9, NULL, 10);
+      for (int k = 0; k < n; k++)
+        {
+          size_t kl = strlen (keys[k]);
+          if (strncmp (line, keys[k], kl) == 0 && line[kl] == ' ')
+            out[k] = strtoull (line + kl + 1, NULL, 10);
+        }
       char *nl = strchr (line, '\n');
       line = nl ? nl + 1 : NULL;
     }
   return 0;
+}
+
+/* "oom_kill N" from the counter file (memory.oom_control or memory.events) */
+static long long
+read_kills (int fd)
+{
+  static const char *const key[] = { "oom_kill" };
+  unsigned long long k;
+  return read_counters (fd, key, 1, &k) < 0 ? -1 : (long long) k;
 }
 
 static bool
@@ -61,21 +76,12 @@ oom_watch_memory_events (oom_watch *w, uint64_t out[5])
 {
   if (w == NULL || !w->v2)
     return -1;
-  char buf[1024];
-  ssize_t n = pread (w->counter_fd, buf, sizeof (buf) - 1, 0);
-  if (n <= 0)
+  static const char *const keys[5] = { "low", "high", "max", "oom", "oom_kill" };
+  unsigned long long v[5];
+  if (read_counters (w->counter_fd, keys, 5, v) < 0)
     return -1;
-  buf[n] = '\0';
-  static const char *const keys[5] = { "low ", "high ", "max ", "oom ", "oom_kill " };
-  memset (out, 0, 5 * sizeof (uint64_t));
-  for (char *line = buf; line && *line;)
-    {
-      for (int k = 0; k < 5; k++)
-        if (strncmp (line, keys[k], strlen (keys[k])) == 0)
-          out[k] = strtoull (line + strlen (keys[k]), NULL, 10);
-      char *nl = strchr (line, '\n');
-      line = nl ? nl + 1 : NULL;
-    }
+  for (int k = 0; k < 5; k++)
+    out[k] = v[k];
   return 0;
 }
 
