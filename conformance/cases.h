@@ -322,6 +322,9 @@
   X (io_file_scheme_appends, "io.file-scheme-appends", SC_SHOULD, 0,                             \
      "file:// stdout and stderr are appended to the file",                                        \
      "containerd v1.7.24 runtime/v2/README.md \"Logging\"; containerd v1.7.24 pkg/process/io.go (createIO, file); docs/shim-behaviour.md#stdio") \
+  X (io_file_scheme_stderr_after_stdout, "io.file-scheme-stderr-after-stdout", SC_SHOULD, 0,      \
+     "file:// stderr written after the task closed its stdout still reaches the file",             \
+     "containerd v1.7.24 pkg/process/io.go (copyPipes, one file for stdout and stderr); docs/shim-behaviour.md#stdio") \
   /* state / control */                                                                            \
   X (control_pause_resume_status, "control.pause-resume-status", SC_SHOULD, 0,                     \
      "Pause gives PAUSED, Resume gives RUNNING", "docs/shim-behaviour.md#states, #other-calls")    \

@@ -46,6 +46,7 @@ typedef struct copy
   int quiet_rounds;
   sc_timer pty_retry;
   bool tail_dropped;     /* the tty-drop-tail fault did its work */
+  bool dst_file;         /* test build (file-copy-shared-close): dst is a regular file, written without a watch */
 } copy;
 
 #define PTY_RETRY_MS 5
@@ -63,6 +64,7 @@ struct stdio
   int console_listen;
   char *console_path;
   int master;            /* pty master */
+  bool file_dst[3];      /* test build (file-copy-shared-close): fifo[i] is a file:// file */
   copy *copies[3];
   logger *logger;        /* binary:// stdout: fifo[1], fifo[2] are its pipes */
   void (*drained_cb) (void *);
@@ -90,6 +92,13 @@ copy_finish (copy *c)
       c->dst = -1;
     }
   stdio *io = c->owner;
+  /* test build: as a copy that shares one file between the two streams
+   * and closes it when stdout ends, stderr's later output goes nowhere */
+  if (c->dst_file && c == io->copies[1] && io->copies[2] && io->copies[2]->dst_file && io->copies[2]->dst >= 0)
+    {
+      close (io->copies[2]->dst);
+      io->copies[2]->dst = -1;
+    }
   /* all outputs copied? tell whoever waits (Delete) */
   bool all = true;
   for (int i = 0; i < 3; i++)
@@ -164,10 +173,10 @@ held_back (const copy *c)
   return c->pty && !c->eof && fault ("tty-drop-tail") ? 4096 : 0;
 }
 
+/* writes what may go out now */
 static void
-on_dst (sc_watch *w, uint32_t ev)
+flush_dst (copy *c)
 {
-  copy *c = w->data;
   size_t end = c->len > held_back (c) ? c->len - held_back (c) : 0;
   while (c->off < end)
     {
@@ -194,6 +203,13 @@ on_dst (sc_watch *w, uint32_t ev)
       c->len -= c->off;
       c->off = 0;
     }
+}
+
+static void
+on_dst (sc_watch *w, uint32_t ev)
+{
+  copy *c = w->data;
+  flush_dst (c);
   copy_update (c);
 }
 
@@ -211,7 +227,9 @@ copy_update (copy *c)
       c->tail_dropped = true;
       c->len -= c->len - c->off < 4096 ? c->len - c->off : 4096;
     }
-  bool want_dst = c->len > c->off + hold && c->dst >= 0;
+  if (c->dst_file && c->dst >= 0)
+    flush_dst (c); /* a regular file cannot be watched, and takes it all */
+  bool want_dst = !c->dst_file && c->len > c->off + hold && c->dst >= 0;
   if (c->dst < 0)
     c->off = c->len = 0; /* nowhere to write: discard */
   if (want_src != c->src_on)
@@ -371,12 +389,15 @@ stdio_prepare (stdio_env *env, process *p, int child_fds[3], char **console_path
               return sc_error_make (err, 0, "file:// is only valid for stdout and stderr");
             }
           /* the container writes the file itself: no copy */
-          io->child[i] = open (path, O_WRONLY | (fault ("file-truncate") ? O_TRUNC : O_APPEND) | O_CREAT | O_CLOEXEC,
-                               0640);
-          if (io->child[i] < 0)
+          int fd = open (path, O_WRONLY | (fault ("file-truncate") ? O_TRUNC : O_APPEND) | O_CREAT | O_CLOEXEC, 0640);
+          if (fd < 0)
             {
               return sc_error_make (err, errno, "open %s", path);
             }
+          if (fault ("file-copy-shared-close"))
+            io->fifo[i] = fd, io->file_dst[i] = true; /* test build: copied through a pipe */
+          else
+            io->child[i] = fd;
           continue;
         }
       struct stat st;
@@ -542,7 +563,10 @@ stdio_start (process *p, sc_error *err)
     io->copies[0] = copy_new (io, take (&io->fifo[0]), take (&io->ours[0]), false, true);
   for (int i = 1; i < 3; i++)
     if (io->ours[i] >= 0)
-      io->copies[i] = copy_new (io, take (&io->ours[i]), take (&io->fifo[i]), true, true);
+      {
+        io->copies[i] = copy_new (io, take (&io->ours[i]), take (&io->fifo[i]), true, true);
+        io->copies[i]->dst_file = io->file_dst[i];
+      }
   return 0;
 }
 
