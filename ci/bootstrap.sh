@@ -13,7 +13,7 @@ PACKAGES=(
   # real peers used by the tests (never mocked)
   containerd runc crun busybox-static docker.io
   # test tooling
-  iproute2 procps util-linux psmisc python3 python3-yaml python3-jsonschema curl zip unzip libxml2-utils
+  iproute2 procps util-linux psmisc python3 python3-yaml python3-jsonschema python3-grpcio curl zip unzip libxml2-utils
 )
 
 missing=()

@@ -65,6 +65,43 @@ out=$(ctr_ run "${FIFO[@]}" --rm --uidmap 0:0:65536 --gidmap 0:0:65536 "${RT[@]}
   sh -c 'stat -L -c %u:%g /proc/self/fd/1' 2>&1); rc=$?
 expect "ctr run --uidmap/--gidmap (CreateOptions io_uid/io_gid): task runs" $([ $rc -eq 0 ]; echo $?) "rc $rc: $out"
 
+# --- the shim cgroup a client names in the task options ---------------------
+# containerd's Go client puts WithShimCgroup into the options above (1.x:
+# CreateOptions for this runtime name; 2.x: runc.v1.Options for every
+# runtime); ctr has no flag for it, so task_client.py sends that Tasks.Create.
+# containerd hands the options to the shim's start, whose daemon must land in
+# the cgroup.  It has to exist: made in every hierarchy (cpuset's cpus and mems
+# copied down, or no process may join), under our namespace's cgroup, beside
+# the container's own (/$NS/shimcg: runc's kill --all freezes that one).
+SHIMCG=/$NS/the-shim OPTKIND=legacy
+case $CD_VERSION in 2.*) OPTKIND=runc ;; esac
+mkdir -p "$T/rootfs/bin" && cp /bin/busybox "$T/rootfs/bin/" && ln -s busybox "$T/rootfs/bin/sleep"
+madecg=0
+for h in /sys/fs/cgroup /sys/fs/cgroup/*; do
+  [ -L "$h" ] || [ ! -e "$h/cgroup.procs" ] && continue
+  mkdir -p "$h$SHIMCG" 2>/dev/null || continue
+  madecg=$((madecg+1))
+  for f in cpuset.cpus cpuset.mems; do
+    [ -e "$h/$NS/$f" ] && [ -z "$(tr -d ' \n' <"$h/$NS/$f")" ] && cat "$h/$f" >"$h/$NS/$f"
+    [ -e "$h$SHIMCG/$f" ] && [ -z "$(tr -d ' \n' <"$h$SHIMCG/$f")" ] && cat "$h/$NS/$f" >"$h$SHIMCG/$f"
+  done
+done
+ctr_ containers create "${RT[@]}" --rootfs "$T/rootfs" shimcg /bin/sleep 3600 >/dev/null 2>&1
+out=$(timeout -k 5 40 /usr/bin/python3 "$HERE/task_client.py" "$T/c.sock" "$NS" shimcg "$SHIMCG" "$OPTKIND" 2>&1); rc=$?
+expect "Tasks.Create with shim_cgroup in $OPTKIND options: created" $([ $rc -eq 0 ] && [ "${out:-0}" -gt 0 ] 2>/dev/null; echo $?) "rc $rc: $out"
+# the shim is the created task's parent (runc's init is reparented to it)
+spid=$(awk '/^PPid:/ {print $2}' "/proc/${out:-0}/status" 2>/dev/null)
+# where containerd's TestShimInCgroup looks: devices on a v1 host, else unified
+want=":devices:$SHIMCG"; [ -e /sys/fs/cgroup/cgroup.procs ] && want="0::$SHIMCG"
+cgs=$(cat "/proc/${spid:-0}/cgroup" 2>/dev/null)
+expect "shim_cgroup: the shim (pid ${spid:-?}) is in $SHIMCG (made in $madecg hierarchies)" \
+  $(echo "$cgs" | grep -qx -- ".*$want"; echo $?) "$(echo "$cgs" | tr '\n' ' ')"
+dout=$(ctr_ task delete -f shimcg 2>&1; ctr_ containers delete shimcg 2>&1)
+for _ in $(seq 50); do [ -n "$spid" ] && kill -0 "$spid" 2>/dev/null || break; sleep 0.1; done
+for h in /sys/fs/cgroup /sys/fs/cgroup/*; do [ -d "$h$SHIMCG" ] && rmdir "$h$SHIMCG" 2>/dev/null; done
+left=$(for h in /sys/fs/cgroup /sys/fs/cgroup/*; do [ -d "$h$SHIMCG" ] && echo "$h$SHIMCG"; done)
+expect "shim_cgroup: the task is deleted, the shim gone and its cgroup removed" $([ -z "$left" ] && ! kill -0 "${spid:-0}" 2>/dev/null; echo $?) "$dout; $(cat /proc/${spid:-0}/cmdline 2>/dev/null | tr "\\0" " "); $left"
+
 ctr_ run "${FIFO[@]}" --rm "${RT[@]}" "$IMG" cat1 cat <"$T/in" >"$T/c" 2>&1 &
 RUNPID=$!
 exec 7>"$T/in"

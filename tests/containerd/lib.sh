@@ -40,8 +40,11 @@ cleanup() {
   grep -o " $T[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf "$T"
   rmdir "/run/containerd/runc/$NS" 2>/dev/null
-  # containerd made per-namespace cgroup parents for our namespace
-  for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
+  # containerd made per-namespace cgroup parents for our namespace (and a test
+  # its own cgroups below them): deepest first
+  for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS"; do
+    [ -d "$d" ] && [ ! -L "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
   true
 }
 trap cleanup EXIT
