@@ -33,7 +33,7 @@
  *               event-wrong-pid event-wrong-id, double-exit-event, oom-after-exit (drop-oom drops it),
  *               exit-before-start, no-event-retry (an event that fails once is dropped),
  *               exit-event-on-failed-create exit-on-created-delete
- *   io:         drop-stdout stderr-to-stdout tty-drop-tail delete-before-drain file-truncate file-copy-shared-close
+ *   io:         drop-stdout stderr-to-stdout tty-drop-tail tty-eio-ends delete-before-drain file-truncate file-copy-shared-close
  *               ignore-unknown-scheme
  *               stdio-regular-file-ok stdin-eof-on-detach
  *               logger-swap-fds logger-no-env logger-no-args logger-no-wait logger-v2-eof-ok
