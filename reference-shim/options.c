@@ -1,5 +1,6 @@
 /* containerd-shim-ref-v1: runtime options of every type containerd sends
  * (options.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,20 @@ from_create_options (const Containerd__Linux__Runc__CreateOptions *c, shim_optio
                       "ignored (no checkpoint support)");
 }
 
+/* fields of a newer containerd (or another client) that this shim does not
+ * know: ignored, and said once */
+static void
+log_unknown_fields (const ProtobufCMessage *m)
+{
+  if (m->n_unknown_fields == 0)
+    return;
+  char nums[128] = "";
+  size_t len = 0;
+  for (unsigned i = 0; i < m->n_unknown_fields && len + 16 < sizeof (nums); i++)
+    len += (size_t) snprintf (nums + len, sizeof (nums) - len, "%s%u", i ? ", " : "", m->unknown_fields[i].tag);
+  shim_log ("info", "%s: field(s) %s unknown to this shim are ignored", m->descriptor->name, nums);
+}
+
 int
 shim_options_from_any (const Google__Protobuf__Any *any, shim_options *o, sc_error *err)
 {
@@ -64,6 +79,7 @@ shim_options_from_any (const Google__Protobuf__Any *any, shim_options *o, sc_err
     from_create_options ((void *) m, o);
   else
     return sc_error_make (err, 0, "unsupported runtime options type %s", any->type_url);
+  log_unknown_fields (m);
   protobuf_c_message_free_unpacked (m, NULL);
   return 0;
 }
