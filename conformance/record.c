@@ -333,6 +333,7 @@ proxy_main (const char *listen_path, const char *out)
   sc_timer_start (R.loop, &R.idle, 1000, idle_check, NULL);
   sc_loop_run (R.loop);
   unlink (listen_path);
+  rmdir (SC_RECORD_SOCKET_DIR); /* the last proxy out removes the shared directory */
   fprintf (R.transcript, "-- proxy done\n");
   fclose (R.transcript);
   fclose (R.frames);

@@ -13,6 +13,9 @@ NS=sc-rec-$$
 . "$HERE/lib.sh"
 REAL=/usr/bin/containerd-shim-runc-v2
 [ -x "$REAL" ] || { echo "1..0 # SKIP $REAL not installed"; exit 0; }
+# the proxies' shared socket directory: if we make it, the last proxy removes it
+RECDIR=/run/containerd/sc-rec
+recdir_before=0; [ -d "$RECDIR" ] && recdir_before=1
 
 "$BIN/shimcheck" record --shim "$REAL" --out "$T/rec" --bin-dir "$T/bin" >"$T/install" 2>&1
 expect "record installs the wrapper shim" $([ -x "$T/bin/containerd-shim-rec-v1" ]; echo $?) "$(cat "$T/install")"
@@ -70,5 +73,9 @@ expect "the recorded requests replay through the task_dispatch target" $? ""
 # our proxies (the transcript names each one's socket), not other runs
 left=$(for s in $(awk '/^-- proxy / {print $3}' "$tr"); do [ -S "$s" ] && echo "$s"; done)
 expect "no proxy left behind" $([ -z "$left" ]; echo $?) "$left"
+if [ $recdir_before -eq 0 ]; then
+  for _ in $(seq 50); do [ -d "$RECDIR" ] || break; sleep 0.1; done
+  expect "the proxies' socket directory is gone with the last of them" $([ ! -d "$RECDIR" ]; echo $?) "$(ls -la "$RECDIR" 2>&1)"
+fi
 echo "$pass passed, $fail failed, $skipped skipped"
 [ "$fail" -eq 0 ]
