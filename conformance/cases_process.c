@@ -265,6 +265,20 @@ CASE (exec_kill_running_exec)
   T_EQ (t, st, 137);
   T_REQUIRE (t, r->status == CONTAINERD__V1__TYPES__STATUS__RUNNING && sc_pid_alive ((pid_t) init),
              "Kill of an exec reached the init");
+  /* State alone can race: when the init of a pid namespace dies, the
+   * kernel kills and reaps the rest before the init itself is reaped, so
+   * the exec's exit can be seen while the init still looks alive.  A new
+   * exec cannot: a dying pid namespace takes no new processes. */
+  static const char *const a[] = { "echo", "alive", NULL };
+  sc_io io;
+  started_exec (t, "e2", a, &io);
+  char *out = t_keep_str (t, t_io_read (t, io.out_fd, 10000, NULL));
+  t_io_close (&io);
+  uint32_t st2 = wait_status (t, "c1", "e2");
+  t_note (t, "a second exec printed \"%s\" and exited %u", out, st2);
+  T_REQUIRE (t, strcmp (out, "alive\n") == 0 && st2 == 0,
+             "a second exec after the Kill did not run (printed \"%s\", exit %u): the init's namespace is gone", out,
+             st2);
 }
 
 CASE (exec_delete_running_rejected)
