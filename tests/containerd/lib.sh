@@ -37,6 +37,25 @@ cleanup() {
   fi
   [ -n "$CPID" ] && stop_pid "$CPID" 50
   for p in $(pgrep -f -- "-namespace $NS " 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+  # a shim killed above (or dead on its own) leaves its socket behind, in a
+  # directory outside $T: each bundle's address file names one; it goes when
+  # nobody accepts on it any more
+  find "$T" -path '*io.containerd.runtime.v2.task*' -name address -type f 2>/dev/null | while read -r f; do
+    a=$(head -c 300 "$f"); s=${a#unix://}
+    [ "$s" != "$a" ] && [ -S "$s" ] && ! [ -L "$s" ] || continue
+    python3 -c 'import socket,sys
+try: socket.socket(socket.AF_UNIX).connect(sys.argv[1])
+except ConnectionRefusedError: sys.exit(0)
+except OSError: pass
+sys.exit(1)' "$s" 2>/dev/null && rm -f "$s"
+  done
+  # containers whose shim died before it could end them (runc keeps their
+  # state under our namespace whatever the daemon's dirs): runc ends them
+  if [ -d "/run/containerd/runc/$NS" ]; then
+    for id in $(timeout -k 2 10 runc --root "/run/containerd/runc/$NS" list -q 2>/dev/null); do
+      timeout -k 2 10 runc --root "/run/containerd/runc/$NS" delete -f "$id" >/dev/null 2>&1
+    done
+  fi
   grep -o " $T[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf "$T"
   rmdir "/run/containerd/runc/$NS" 2>/dev/null
